@@ -1,0 +1,80 @@
+// swift-tools-version: 6.1
+// dlmd — a cluster Distributed Lock Manager with the Linux DLM's semantics.
+// Module map and import rules: docs/architecture.md.
+
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+let shell: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "dlmd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "dlmd", targets: ["dlmd"]),
+        .executable(name: "dlm_tool", targets: ["dlm_tool"]),
+        .library(name: "DLM", targets: ["DLM"]),
+        .library(name: "DLMEngine", targets: ["DLMEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // MARK: - Deterministic core (no I/O, no clocks)
+        .target(name: "DLMCore", swiftSettings: strict),
+        .target(name: "DLMEngine", dependencies: ["DLMCore"], swiftSettings: strict),
+        .target(name: "DLMDirectory", dependencies: ["DLMCore"], swiftSettings: strict),
+        .target(name: "DLMClientProtocol", dependencies: ["DLMCore"], swiftSettings: strict),
+
+        // MARK: - Shells
+        .target(
+            name: "DLMServer",
+            dependencies: [
+                "DLMCore", "DLMEngine", "DLMClientProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: shell
+        ),
+        .target(
+            name: "DLMDaemon",
+            dependencies: [
+                "DLMCore", "DLMEngine", "DLMServer", "DLMDirectory",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: shell
+        ),
+        .executableTarget(
+            name: "dlmd",
+            dependencies: [
+                "DLMDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: shell
+        ),
+
+        // MARK: - Client side
+        .target(name: "DLM", dependencies: ["DLMCore", "DLMClientProtocol"], swiftSettings: shell),
+        .executableTarget(
+            name: "dlm_tool",
+            dependencies: ["DLM", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: shell
+        ),
+
+        // MARK: - Tests
+        .testTarget(name: "DLMCoreTests", dependencies: ["DLMCore"]),
+        .testTarget(
+            name: "DLMEngineTests",
+            dependencies: ["DLMEngine", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+    ]
+)
