@@ -1,0 +1,1 @@
+// dlmd — DLM module (being written; see docs/architecture.md).

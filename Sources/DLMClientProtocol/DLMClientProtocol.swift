@@ -1,0 +1,1 @@
+// dlmd — DLMClientProtocol module (being written; see docs/architecture.md).

@@ -1,0 +1,1 @@
+// dlmd — DLMDaemon module (being written; see docs/architecture.md).

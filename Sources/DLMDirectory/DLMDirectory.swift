@@ -1,0 +1,1 @@
+// dlmd — DLMDirectory module (being written; see docs/architecture.md).

@@ -1,0 +1,1 @@
+// dlmd — DLMServer module (being written; see docs/architecture.md).

@@ -1,0 +1,1 @@
+// dlm_tool executable entry point (being written).

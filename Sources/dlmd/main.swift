@@ -1,0 +1,1 @@
+// dlmd executable entry point (being written).
