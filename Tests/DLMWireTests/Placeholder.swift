@@ -1,0 +1,2 @@
+// Placeholder while the DLMWire tests are written.
+import Testing
