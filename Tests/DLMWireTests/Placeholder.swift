@@ -1,2 +1,0 @@
-// Placeholder while the DLMWire tests are written.
-import Testing
