@@ -73,6 +73,13 @@ public struct DirectoryMap: Sendable, Hashable {
         node(forHash: NameHash.hash(name))
     }
 
+    /// The static master of a resource in a NODIR lockspace: the same formula over the same weights.
+    /// - Parameter name: the resource name.
+    /// - Returns: the node that masters it.
+    public func staticMaster(for name: ResourceName) -> NodeID {
+        directoryNode(for: name)
+    }
+
     /// Whether `node` is a member of this map (weight 0 included).
     public func contains(_ node: NodeID) -> Bool {
         effectiveWeights[node] != nil

@@ -50,6 +50,18 @@ import Testing
         #expect(fallback.expanded == [1, 3])
     }
 
+    /// NODIR: the static master follows the same weighted formula, so lock servers master everything.
+    @Test func staticMasterUsesLockServers() throws {
+        let map = try DirectoryMap(members: [1, 2, 3], configuredWeights: [2: 1, 3: 1])
+        var masters: Set<NodeID> = []
+        for index in 0..<500 {
+            let name = try ResourceName("s\(index)")
+            #expect(map.staticMaster(for: name) == map.directoryNode(for: name))
+            masters.insert(map.staticMaster(for: name))
+        }
+        #expect(masters == [2, 3])
+    }
+
     /// Edge case 54: master weights node 1 = 2, node 2 = 1 → about 2/3 of names on node 1.
     @Test func weightsTwoToOneGiveTwoThirds() throws {
         let map = try DirectoryMap(members: [1, 2], configuredWeights: [1: 2, 2: 1])
