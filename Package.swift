@@ -29,6 +29,11 @@ let package = Package(
         .target(name: "DLMEngine", dependencies: ["DLMCore"], swiftSettings: strict),
         .target(name: "DLMDirectory", dependencies: ["DLMCore"], swiftSettings: strict),
         .target(name: "DLMClientProtocol", dependencies: ["DLMCore"], swiftSettings: strict),
+        .target(
+            name: "DLMWire",
+            dependencies: ["DLMCore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
 
         // MARK: - Shells
         .target(
@@ -72,6 +77,16 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "DLMCoreTests", dependencies: ["DLMCore"]),
+        .testTarget(name: "DLMDirectoryTests", dependencies: ["DLMDirectory", "DLMCore"]),
+        .testTarget(
+            name: "DLMWireTests",
+            dependencies: [
+                "DLMWire", "DLMCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "DLMEngineTests",
             dependencies: ["DLMEngine", .product(name: "PropertyBased", package: "swift-property-based")]

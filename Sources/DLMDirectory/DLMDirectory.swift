@@ -1,1 +1,0 @@
-// dlmd — DLMDirectory module (being written; see docs/architecture.md).

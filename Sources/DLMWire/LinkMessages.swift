@@ -1,0 +1,70 @@
+// dlmd — DLMWire: link-level payloads: the authenticated handshake and heartbeats (encoding only).
+
+import DLMCore
+import NIOCore
+
+/// HELLO / HELLO_REPLY: who the sender claims to be and the material of a challenge-response.
+///
+/// The handshake logic (which nonce is MACed with which key, and when) belongs to the transport; this
+/// type only fixes the encoding: the nonce and MAC are exactly `Hello.nonceBytes`/`Hello.macBytes`.
+public struct Hello: Sendable, Hashable {
+    /// The sender's node id, checked against the configuration.
+    public var node: NodeID
+    /// The cluster name, 1...64 bytes of UTF-8.
+    public var clusterName: String
+    /// A fresh random challenge.
+    public var nonce: [UInt8]
+    /// HMAC-SHA256 over the peer's nonce (zeros when there is nothing to answer yet).
+    public var mac: [UInt8]
+
+    /// Nonce length.
+    public static let nonceBytes = 32
+    /// MAC length (HMAC-SHA256).
+    public static let macBytes = 32
+    /// Longest cluster name.
+    public static let clusterNameBytesMax = 64
+    /// Bytes before the cluster name.
+    static let fixedBytes = 8 + nonceBytes + macBytes
+
+    public init(node: NodeID, clusterName: String, nonce: [UInt8], mac: [UInt8]) {
+        self.node = node
+        self.clusterName = clusterName
+        self.nonce = nonce
+        self.mac = mac
+    }
+
+    func validate() throws(WireError) {
+        let nameBytes = clusterName.utf8.count
+        guard nameBytes >= 1, nameBytes <= Self.clusterNameBytesMax else { throw .malformed(.clusterName) }
+        guard nonce.count == Self.nonceBytes else { throw .malformed(.nonce) }
+        guard mac.count == Self.macBytes else { throw .malformed(.mac) }
+    }
+
+    var encodedBytes: Int { Self.fixedBytes + clusterName.utf8.count }
+
+    func encode(into buffer: inout ByteBuffer) {
+        buffer.writeWire(node)
+        buffer.writeWire(UInt8(clusterName.utf8.count))
+        buffer.writeWire(UInt8(0))
+        buffer.writeWire(UInt16(0))
+        buffer.writeBytes(nonce)
+        buffer.writeBytes(mac)
+        buffer.writeBytes(Array(clusterName.utf8))
+    }
+
+    static func decode(from buffer: inout ByteBuffer) throws(WireError) -> Hello {
+        let node: NodeID = try buffer.readWire()
+        let nameLength: UInt8 = try buffer.readWire()
+        let _: UInt8 = try buffer.readWire()
+        let _: UInt16 = try buffer.readWire()
+        let nonce = try buffer.readWireBytes(nonceBytes, field: .nonce)
+        let mac = try buffer.readWireBytes(macBytes, field: .mac)
+        guard Int(nameLength) <= clusterNameBytesMax else { throw .malformed(.clusterName) }
+        let nameBytes = try buffer.readWireBytes(Int(nameLength), field: .clusterName)
+        guard let name = String(validating: nameBytes, as: UTF8.self) else { throw .malformed(.clusterName) }
+        try buffer.expectFullyRead()
+        let hello = Hello(node: node, clusterName: name, nonce: nonce, mac: mac)
+        try hello.validate()
+        return hello
+    }
+}
