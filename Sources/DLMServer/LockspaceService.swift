@@ -27,7 +27,7 @@ public struct LockspaceService {
     var logger: Logger
     var lockspaces: [LockspaceName: Lockspace] = [:]
     var sessions: [UInt64: Session] = [:]
-    var callbackFilter = CallbackFilter()
+    var callbackFilter = CallbackFilters()
     /// Reused scratch array for engine effects (no allocation per request once warm).
     var effects: [EngineEffect] = []
 
