@@ -93,5 +93,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "DLMTests", dependencies: ["DLM", "DLMCore", "DLMClientProtocol"]),
     ]
 )

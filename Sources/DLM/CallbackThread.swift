@@ -14,7 +14,8 @@ final class CallbackThread: @unchecked Sendable {
 
     init() throws(DLMErrno) {
         var fds: [Int32] = [0, 0]
-        guard pipe2(&fds, Int32(O_CLOEXEC)) == 0 else { throw DLMErrno(errno) }
+        guard pipe(&fds) == 0 else { throw DLMErrno(errno) }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         wakeRead = fds[0]
         wakeWrite = fds[1]
     }
