@@ -207,6 +207,7 @@ final class Connection: @unchecked Sendable {
         stateLock.withLock {
             while state.readerActive { stateLock.wait() }
             state.fail(.ENOTCONN)
+            state.discardAll()
             stateLock.broadcast()
         }
         socket.closeSocket()

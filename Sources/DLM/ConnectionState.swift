@@ -116,6 +116,17 @@ struct ConnectionState {
         if failure == nil { failure = error }
     }
 
+    /// Forgets every lock, request and queued callback (the handle was closed: the daemon sends no
+    /// more callbacks for them). Also breaks reference cycles through handlers that capture the handle.
+    mutating func discardAll() {
+        pending.removeAll()
+        replies.removeAll()
+        textChunks.removeAll()
+        locks.removeAll()
+        finishedWaits.removeAll()
+        callbacks.removeAll()
+    }
+
     // MARK: - Events
 
     /// Applies one decoded frame.

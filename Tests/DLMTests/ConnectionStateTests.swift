@@ -185,4 +185,14 @@ private func completion(
         state.fail(.EPROTO)
         #expect(state.failure == .ENOTCONN)
     }
+
+    @Test func discardAllForgetsLocksAndCallbacks() {
+        var state = ConnectionState()
+        let id = state.register(.lock(LockContext(statusBlock: LockStatusBlock(), completion: { _ in }, wait: false)))
+        state.apply(result(id, lockID: 1))
+        state.apply(completion(1, .granted, granted: .ex))
+        #expect(!state.locks.isEmpty && !state.callbacks.isEmpty)
+        state.discardAll()
+        #expect(state.locks.isEmpty && state.callbacks.isEmpty && state.pending.isEmpty)
+    }
 }

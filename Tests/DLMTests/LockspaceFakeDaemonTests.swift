@@ -136,4 +136,58 @@ import Testing
         }
         #expect(throws: DLMErrno.ENOTCONN) { try ls.dispatch() }
     }
+
+    @Test func lockWaitWhileTheCallbackThreadReadsGetsItsCompletionHandedOver() throws {
+        let fake = FakeDaemon { request, _ in
+            switch request.message {
+            case .lock(let call) where call.name == Array("other".utf8):
+                return [.result(request.requestID, lockID: 1)]
+            case .lock:
+                return [.blocking(1, .pr), .result(request.requestID, lockID: 2), .completion(2, .granted, granted: .ex)]
+            default:
+                return [.result(request.requestID)]
+            }
+        }
+        let ls = fake.makeLockspace()
+        defer { ls.close() }
+        try ls.startCallbackThread()
+        let log = CallLog()
+        let caller = pthread_self()
+        try ls.lock(
+            mode: .cr, statusBlock: LockStatusBlock(), name: "other", completion: nil,
+            blocking: { log.append("bast \($0) on callback thread \(pthread_equal(caller, pthread_self()) == 0)") })
+        let block = LockStatusBlock()
+        try ls.lockWait(mode: .ex, statusBlock: block, name: "mine")
+        #expect(block.status == 0 && block.lockID == 2)
+        #expect(eventually { log.all == ["bast PR on callback thread true"] }, "\(log.all)")
+    }
+
+    @Test func aCallbackMayCallLockWaitOnTheSameHandle() throws {
+        let fake = FakeDaemon { request, _ in
+            switch request.message {
+            case .lock(let call) where call.name == Array("first".utf8):
+                return [.result(request.requestID, lockID: 1), .completion(1, .granted, granted: .ex)]
+            case .lock:
+                return [.result(request.requestID, lockID: 2), .completion(2, .granted, granted: .pr)]
+            default:
+                return [.result(request.requestID)]
+            }
+        }
+        let ls = fake.makeLockspace()
+        defer { ls.close() }
+        try ls.startCallbackThread()
+        let log = CallLog()
+        let nested = LockStatusBlock()
+        try ls.lock(
+            mode: .ex, statusBlock: LockStatusBlock(), name: "first",
+            completion: { _ in
+                do {
+                    try ls.lockWait(mode: .pr, statusBlock: nested, name: "second")
+                    log.append("nested status \(nested.status) lkid \(nested.lockID)")
+                } catch {
+                    log.append("nested failed \(error)")
+                }
+            })
+        #expect(eventually { log.all == ["nested status 0 lkid 2"] }, "\(log.all)")
+    }
 }
