@@ -29,13 +29,15 @@ func temporaryDirectory() -> String {
 
 func withServer(
     _ configuration: ServiceConfiguration = ServiceConfiguration(nodeID: 1, clusterName: "test"),
+    logger: Logger? = nil,
     _ body: (ServerHarness) async throws -> Void
 ) async throws {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     let directory = temporaryDirectory()
     let path = directory + "/dlmd.sock"
-    var logger = Logger(label: "dlmd.test")
-    logger.logLevel = .critical
+    var quiet = Logger(label: "dlmd.test")
+    quiet.logLevel = .critical
+    let logger = logger ?? quiet
     let server = DLMServer(socketPath: path, configuration: configuration, eventLoop: group.next(), logger: logger)
     do {
         try await server.start()

@@ -7,6 +7,8 @@ import DLMClientProtocol
 import DLMCore
 import DLMServer
 import Glibc
+import InMemoryLogging
+import Logging
 import Testing
 
 @Suite("server lockspaces and protocol errors over a Unix socket", .timeLimit(.minutes(1)))
@@ -97,6 +99,22 @@ struct ServerLockspaceLoopbackTests {
             #expect(attacker.isClosedByPeer())
             #expect(try holder.nextCallback() == .blocking(lockID: held, mode: .ex))
             #expect(try holder.query(.lockdump, "test") == "id \(ServerHex.of(held)) gr EX rq IV pid \(getpid()) master 0 \"keep\"\n")
+        }
+    }
+
+    @Test("a protocol error is logged with the client's pid")
+    func protocolErrorLogged() async throws {
+        let handler = InMemoryLogHandler()
+        var logger = Logger(label: "dlmd.test", factory: { _ in handler })
+        logger.logLevel = .warning
+        try await withServer(logger: logger) { harness in
+            let client = try harness.unboundClient()
+            client.sendRaw([0xFF, 0xFF])
+            #expect(client.isClosedByPeer())
+            let entry = handler.entries.first { $0.message == "client protocol error, closing connection" }
+            #expect(entry?.level == .warning)
+            #expect(entry?.metadata["dlm.client.pid"] == "\(getpid())")
+            #expect(entry?.metadata["dlm.error"] == "bad magic 0xffff")
         }
     }
 
