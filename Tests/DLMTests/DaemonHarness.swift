@@ -38,7 +38,7 @@ final class DaemonHarness: @unchecked Sendable {
         logFile = directory.appendingPathComponent("dlmd.log")
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
         process.executableURL = binary
-        process.arguments = DaemonHarness.arguments(socketPath: socketPath, directory: directory)
+        process.arguments = try DaemonHarness.arguments(socketPath: socketPath, directory: directory)
         let log = try FileHandle(forWritingTo: logFile)
         process.standardOutput = log
         process.standardError = log
@@ -46,9 +46,12 @@ final class DaemonHarness: @unchecked Sendable {
         try waitForSocket()
     }
 
-    /// The command line for a single-node dlmd on `socketPath`.
-    static func arguments(socketPath: String, directory: URL) -> [String] {
-        ["--socket", socketPath]
+    /// The command line for a single-node dlmd on `socketPath`, with a private configuration file so
+    /// that a system-wide /etc/dlmd/dlmd.conf is never read.
+    static func arguments(socketPath: String, directory: URL) throws -> [String] {
+        let config = directory.appendingPathComponent("dlmd.conf")
+        try "cluster_name=clienttest\nour_nodeid=1\nlog_level=warning\n".write(to: config, atomically: true, encoding: .utf8)
+        return ["--config", config.path, "--socket", socketPath, "--foreground"]
     }
 
     private func waitForSocket() throws {
