@@ -109,5 +109,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "DLMTests", dependencies: ["DLM", "DLMCore", "DLMClientProtocol"]),
     ]
 )

@@ -1,1 +1,0 @@
-// dlm_tool executable entry point (being written).
