@@ -1,5 +1,10 @@
 // dlmd — DLMEngine: the grant predicate (spec §2.2), its deadlock/alternate-mode wrapper (§2.3),
 // granting one lock, and grant_pending (§2.5).
+//
+// NODLCKWT: spec §0 says the old deadlock detector's flags are accepted and ignored, but the modern
+// kernel still honours NODLCKWT inside conversion-deadlock handling (§2.4 row, §2.5 self-bast, edge
+// case 9). dlmd follows the kernel here: a deadlocked NODLCKWT conversion is queued instead of
+// failing with EDEADLK, and the convert pass basts it with its own mode when its highbast is lower.
 
 import DLMCore
 
@@ -115,7 +120,7 @@ extension LockEngine {
         applyGrantValueBlock(id, from: lock.granted, to: newMode)
         resources[lock.resource]?.remove(id, from: lock.queue)
         resources[lock.resource]?.insert(id, into: .granted, atHead: false)
-        deadlines[id] = nil
+        if lock.deadline != nil { deadlines[id] = nil }
         let completion = update(id) { lock -> Completion in
             lock.granted = newMode
             lock.requested = nil

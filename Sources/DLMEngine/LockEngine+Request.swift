@@ -112,7 +112,7 @@ extension LockEngine {
             lock.queue = queue
             lock.deadline = deadline
         }
-        deadlines[id] = deadline
+        if let deadline { deadlines[id] = deadline }
     }
 
     /// Ends a pending conversion: back on the grant queue at its granted mode (NL if demoted).
@@ -122,7 +122,7 @@ extension LockEngine {
             resources[lock.resource]?.remove(id, from: .converting)
             resources[lock.resource]?.insert(id, into: .granted, atHead: false)
         }
-        deadlines[id] = nil
+        if lock.deadline != nil { deadlines[id] = nil }
         update(id) { lock in
             lock.queue = .granted
             lock.requested = nil

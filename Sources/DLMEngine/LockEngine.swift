@@ -110,7 +110,7 @@ public struct LockEngine: Sendable {
         allocator.release(id)
         while let last = locks.last, last == nil, locks.count > Int(allocator.nextFresh - 1) { locks.removeLast() }
         removeFromHandleIndex(id, handle: lock.owner.handle)
-        deadlines[id] = nil
+        if lock.deadline != nil { deadlines[id] = nil }
         if resources[lock.resource]?.isEmpty == true { resources[lock.resource] = nil }
     }
 
