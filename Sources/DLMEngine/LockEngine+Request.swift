@@ -12,7 +12,8 @@ extension LockEngine {
     /// - Returns: the lock id (known before any completion) and whether a completion follows
     ///   (`.noCompletion` only when an orphan was adopted).
     /// - Throws: `EINVAL` (flag combinations, spec §3.1), `ENOENT` (unknown lock, or no orphan to adopt),
-    ///   `EBUSY` (converting a lock that is waiting or converting), `EAGAIN` (orphan held in another mode).
+    ///   `EBUSY` (converting a lock that is waiting or converting), `EAGAIN` (orphan held in another mode),
+    ///   `ENOMEM` (a new lock beyond `lockCountMax`).
     public mutating func lock(
         _ request: LockRequest, now: MonotonicInstant, effects: inout [EngineEffect]
     ) throws(DLMErrno) -> (lockID: LockID, outcome: OperationOutcome) {
@@ -24,6 +25,7 @@ extension LockEngine {
         if request.flags.contains(.orphan) {
             return (try adoptOrphan(request), .noCompletion)
         }
+        if lockCount >= lockCountMax { throw .ENOMEM }
         return (newRequest(request, now: now, effects: &effects), .completionFollows)
     }
 

@@ -22,6 +22,8 @@ import DLMCore
 public struct LockEngine: Sendable {
     /// The lockspace's LVB length in bytes (`lvblen`).
     public let valueBlockLength: Int
+    /// Most locks the engine holds at once; new requests beyond it fail with ENOMEM.
+    public let lockCountMax: Int
 
     /// Lock records indexed by `id - 1`; nil for free ids.
     var locks: [Lock?] = []
@@ -37,7 +39,16 @@ public struct LockEngine: Sendable {
     /// Creates an empty engine.
     /// - Parameter valueBlockLength: the lockspace's LVB length (32 for userspace lockspaces).
     public init(valueBlockLength: Int = Limits.valueBlockBytesDefault) {
+        self.init(valueBlockLength: valueBlockLength, lockCountMax: Limits.locksPerLockspaceMax)
+    }
+
+    /// Creates an empty engine with a lock-count bound other than `Limits.locksPerLockspaceMax`.
+    /// - Parameters:
+    ///   - valueBlockLength: the lockspace's LVB length.
+    ///   - lockCountMax: most locks held at once (new requests beyond it throw ENOMEM).
+    public init(valueBlockLength: Int, lockCountMax: Int) {
         self.valueBlockLength = valueBlockLength
+        self.lockCountMax = lockCountMax
     }
 
     // MARK: - Queries

@@ -1,6 +1,7 @@
 // Tests the single-master entries 1–26 of the spec's §13 "Edge cases worth a test" (queues, grants,
-// conversions, basts; 27–56 are in EdgeCaseLifecycleTests), one test each, named edgeCaseNN_. Each builds a resource with EngineBench's DSL, makes the
-// calls the entry describes, and compares the rendered completions/basts and the queues.
+// conversions, basts; 27–56 are in EdgeCaseLifecycleTests), one test each, named edgeCaseNN_. Each
+// builds a resource with EngineBench's DSL, makes the calls the entry describes, and compares the
+// rendered completions/basts and the queues.
 
 import DLMCore
 import Testing
