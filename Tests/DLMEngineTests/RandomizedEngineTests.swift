@@ -15,6 +15,7 @@ import Testing
     static let stepsPerSequence = 60
 
     @Test func randomOperationSequences() {
+        var tally: [String: Int] = [:]
         for index in 0..<Self.sequences {
             let seed = Self.firstSeed &+ UInt64(index)
             var run = RandomRun(seed: seed)
@@ -22,6 +23,11 @@ import Testing
                 Issue.record("seed=\(seed) \(failure)")
                 return
             }
+            tally.merge(run.model.tally, uniquingKeysWith: +)
+        }
+        // The generator must reach every kind of outcome, or the checks above prove little.
+        for kind in ["0", "EAGAIN", "EDEADLK", "ETIMEDOUT", "ECANCEL", "EUNLOCK", "DEMOTED", "ALTMODE", "VALNOTVALID", "LVB", "bast"] {
+            #expect(tally[kind, default: 0] > 0, "never saw \(kind): \(tally)")
         }
     }
 }

@@ -45,6 +45,8 @@ struct EngineModel {
 
     var locks: [LockID: ModelLock] = [:]
     var valueBlocks: [ResourceName: ModelValueBlock] = [:]
+    /// How often each kind of effect was seen (to prove the generator reaches every path).
+    var tally: [String: Int] = [:]
 
     static func cell(_ from: LockMode?, _ to: LockMode) -> Character {
         Array(table[from.map { Int($0.rawValue) + 1 } ?? 0])[Int(to.rawValue)]
@@ -75,8 +77,14 @@ struct EngineModel {
         for effect in effects {
             switch effect {
             case .completion(let completion):
+                tally["\(completion.status)", default: 0] += 1
+                if completion.flags.contains(.demoted) { tally["DEMOTED", default: 0] += 1 }
+                if completion.flags.contains(.alternateMode) { tally["ALTMODE", default: 0] += 1 }
+                if completion.flags.contains(.valueNotValid) { tally["VALNOTVALID", default: 0] += 1 }
+                if completion.valueBlock != nil { tally["LVB", default: 0] += 1 }
                 problems += complete(completion, closedHandle: closedHandle)
             case .blocking(let notice):
+                tally["bast", default: 0] += 1
                 guard let lock = locks[notice.lockID] else {
                     problems.append("bast for unknown lock \(notice.lockID)")
                     continue
