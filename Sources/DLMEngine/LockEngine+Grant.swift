@@ -118,8 +118,12 @@ extension LockEngine {
             return
         }
         applyGrantValueBlock(id, from: lock.granted, to: newMode)
-        resources[lock.resource]?.remove(id, from: lock.queue)
-        resources[lock.resource]?.insert(id, into: .granted, atHead: false)
+        // Like the kernel, a same-mode conversion granted in place keeps its grant-queue position;
+        // everything else becomes the newest grant (only the order of basts depends on it).
+        if lock.queue != .granted || lock.granted != newMode {
+            resources[lock.resource]?.remove(id, from: lock.queue)
+            resources[lock.resource]?.insert(id, into: .granted, atHead: false)
+        }
         if lock.deadline != nil { deadlines[id] = nil }
         let completion = update(id) { lock -> Completion in
             lock.granted = newMode

@@ -30,13 +30,16 @@ extension LockEngine {
             let lock = lock(id)
             invariant(lock != nil && lock!.queue != .granted && lock!.deadline == deadline, "stale timeout", dump: "id \(id)")
         }
+        let freed = allocator.freedIDs
         for (index, slot) in locks.enumerated() {
+            let id = LockID(index + 1)
+            let isFree = id >= allocator.nextFresh || freed.contains(id)
             guard let lock = slot else {
-                invariant(allocator.isFree(LockID(index + 1)), "free slot not free in allocator", dump: "id \(index + 1)")
+                invariant(isFree, "free slot not free in allocator", dump: "id \(id)")
                 continue
             }
-            invariant(lock.id == LockID(index + 1), "lock stored under another id", dump: "slot \(index + 1) id \(lock.id)")
-            invariant(!allocator.isFree(lock.id), "live lock id is on the free list", dump: "id \(lock.id)")
+            invariant(lock.id == id, "lock stored under another id", dump: "slot \(id) id \(lock.id)")
+            invariant(!isFree, "live lock id is on the free list", dump: "id \(id)")
             invariant(seen.contains(lock.id), "lock on no queue", dump: "id \(lock.id)")
             invariant(!lock.isOrphan || lock.queue == .granted, "orphan with a pending request", dump: "id \(lock.id)")
         }

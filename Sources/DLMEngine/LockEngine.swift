@@ -13,6 +13,17 @@ import DLMCore
 /// nodes (the cluster layer can put the node id into the high bits). Handle 0 means "orphan": no
 /// effect is ever emitted for such a lock.
 ///
+/// Decisions where the spec leaves a choice (details in the files named):
+/// - CONVERT with lock id 0 is EINVAL, as in the in-kernel API (`+Validation`).
+/// - NODLCKWT is honoured as the modern kernel does (`+Grant`), not ignored.
+/// - VALNOTVALID follows the kernel variant; completions carry the LVB on R and "-" cells of
+///   (previous completion mode → new mode), zeros when the resource has none (`+ValueBlock`).
+/// - IVVALBLK invalidates in a write position even without VALBLK, as the kernel does.
+/// - LKF_TIMEOUT is implemented (spec §0): expiry completes with ETIMEDOUT (`+Timeouts`).
+/// - A second CANCEL since the last `lock` call is EINVAL even when the first found nothing.
+/// - Closing a handle deals with all its locks first, then re-evaluates the resources, so a dying
+///   handle is never granted anything (`+Orphans`).
+///
 /// Lock life cycle:
 ///
 ///     lock() ──granted──────────────► granted ◄──convert granted / cancel / EDEADLK / EAGAIN──┐
