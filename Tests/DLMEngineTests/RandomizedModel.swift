@@ -47,6 +47,9 @@ struct EngineModel {
     var valueBlocks: [ResourceName: ModelValueBlock] = [:]
     /// How often each kind of effect was seen (to prove the generator reaches every path).
     var tally: [String: Int] = [:]
+    /// Basts this step whose mode is compatible with the recipient's granted mode: only a waiting
+    /// conversion's NODLCKWT self-bast may be one.
+    var compatibleBasts: [LockID] = []
 
     static func cell(_ from: LockMode?, _ to: LockMode) -> Character {
         Array(table[from.map { Int($0.rawValue) + 1 } ?? 0])[Int(to.rawValue)]
@@ -92,6 +95,11 @@ struct EngineModel {
                 if notice.owner.handle == 0 || notice.owner.handle == closedHandle || lock.handle != notice.owner.handle {
                     problems.append("bast to orphan/closed/wrong owner \(notice.lockID)")
                 }
+                guard let held = lock.granted else {
+                    problems.append("bast to a lock without a granted mode \(notice.lockID)")
+                    continue
+                }
+                if held.isCompatible(with: notice.mode) { compatibleBasts.append(notice.lockID) }
             }
         }
         return problems
@@ -190,6 +198,10 @@ struct EngineModel {
     /// End-of-step comparison of every live lock and every resource LVB with the engine.
     mutating func compare(with engine: LockEngine) -> [String] {
         var problems: [String] = []
+        for id in compatibleBasts where engine.lockSnapshot(id)?.queue != .converting {
+            problems.append("bast compatible with granted mode of \(id)")
+        }
+        compatibleBasts = []
         for (id, lock) in locks {
             guard let snapshot = engine.lockSnapshot(id) else {
                 problems.append("model lock \(id) missing in engine")
