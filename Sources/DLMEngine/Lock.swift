@@ -13,6 +13,8 @@ struct Lock: Sendable {
     let id: LockID
     var owner: LockOwner
     let resource: ResourceName
+    /// Slot of the resource in the engine's `ResourceTable`.
+    let slot: Int32
     var queue: LockQueue
     /// Granted mode (`gr`); nil = IV (a new request not yet granted).
     var granted: LockMode?
@@ -38,8 +40,9 @@ struct Lock: Sendable {
     /// LKF_TIMEOUT deadline of the current wait.
     var deadline: MonotonicInstant?
 
-    init(id: LockID, request: LockRequest, now: MonotonicInstant) {
+    init(id: LockID, slot: Int32, request: LockRequest, now: MonotonicInstant) {
         self.id = id
+        self.slot = slot
         self.owner = request.owner
         self.resource = request.name
         self.queue = .waiting

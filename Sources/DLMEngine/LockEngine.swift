@@ -38,7 +38,7 @@ public struct LockEngine: Sendable {
 
     /// Lock records indexed by `id - 1`; nil for free ids.
     var locks: [Lock?] = []
-    var resources: [ResourceName: Resource] = [:]
+    var resources = ResourceTable()
     var allocator = LockIDAllocator()
     /// Lock ids of every handle (orphans under handle 0).
     var locksByHandle: [UInt64: Set<LockID>] = [:]
@@ -93,7 +93,7 @@ public struct LockEngine: Sendable {
     }
 
     /// Names of all resources with locks, sorted.
-    public func resourceNames() -> [ResourceName] { resources.keys.sorted() }
+    public func resourceNames() -> [ResourceName] { resources.index.keys.sorted() }
 
     /// Earliest pending LKF_TIMEOUT deadline, for the shell's timer.
     public var nextTimeoutDeadline: MonotonicInstant? { deadlines.values.min() }
@@ -119,7 +119,8 @@ public struct LockEngine: Sendable {
         let id = allocator.allocate()
         let index = Int(id) - 1
         if index == locks.count { locks.append(nil) }
-        locks[index] = Lock(id: id, request: request, now: now)
+        let slot = resources.slotCreating(request.name)
+        locks[index] = Lock(id: id, slot: slot, request: request, now: now)
         locksByHandle[request.owner.handle, default: []].insert(id)
         return id
     }
@@ -133,7 +134,7 @@ public struct LockEngine: Sendable {
         while let last = locks.last, last == nil, locks.count > Int(allocator.nextFresh - 1) { locks.removeLast() }
         removeFromHandleIndex(id, handle: lock.owner.handle)
         if lock.deadline != nil { deadlines[id] = nil }
-        if resources[lock.resource]?.isEmpty == true { resources[lock.resource] = nil }
+        if resources[lock.slot]?.isEmpty == true { resources.free(lock.slot) }
     }
 
     mutating func removeFromHandleIndex(_ id: LockID, handle: UInt64) {
