@@ -58,7 +58,7 @@ extension LockEngine {
                 invariant(false, "queue holds a freed lock id", dump: dump(name))
                 return
             }
-            invariant(lock.queue == queue && lock.resource == name && resources.index[name] == lock.slot, "lock's queue field is wrong", dump: dump(name))
+            invariant(lock.queue == queue && resources.index[name] == lock.slot, "lock's queue field is wrong", dump: dump(name))
             switch queue {
             case .granted:
                 invariant(lock.granted != nil && lock.requested == nil, "granted lock with a request", dump: dump(name))

@@ -61,10 +61,10 @@ extension LockEngine {
     /// The lock's flags are replaced and its owner becomes the requester; no completion follows.
     /// - Throws: `EAGAIN` when orphans of that name exist only in other modes, `ENOENT` when none.
     func adoptOrphanID(_ request: LockRequest) throws(DLMErrno) -> LockID {
-        guard let ids = locksByHandle[0] else { throw .ENOENT }
+        guard let ids = locksByHandle[0], let slot = resources.index[request.name] else { throw .ENOENT }
         var otherModeSeen = false
         for id in ids.sorted() {
-            guard let lock = lock(id), lock.resource == request.name else { continue }
+            guard let lock = lock(id), lock.slot == slot else { continue }
             if lock.granted == request.mode && lock.queue == .granted { return id }
             otherModeSeen = true
         }

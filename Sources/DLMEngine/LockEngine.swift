@@ -77,14 +77,17 @@ public struct LockEngine: Sendable {
     public func lockCount(ownedBy handle: UInt64) -> Int { locksByHandle[handle]?.count ?? 0 }
 
     /// A view of lock `id`, or nil when no such lock exists.
-    public func lockSnapshot(_ id: LockID) -> LockSnapshot? { lock(id)?.snapshot() }
+    public func lockSnapshot(_ id: LockID) -> LockSnapshot? {
+        guard let lock = lock(id), let resource = resources[lock.slot] else { return nil }
+        return lock.snapshot(resource: resource.name)
+    }
 
     /// A view of resource `name` with its queues in order (grant queue head first, i.e. newest
     /// grant first as in the kernel), or nil when it has no locks.
     public func resourceSnapshot(_ name: ResourceName) -> ResourceSnapshot? {
         guard let resource = resources[name] else { return nil }
         func views<S: Sequence>(_ ids: S) -> [LockSnapshot] where S.Element == LockID {
-            ids.compactMap { lock($0)?.snapshot() }
+            ids.compactMap { lock($0)?.snapshot(resource: name) }
         }
         return ResourceSnapshot(
             name: name, granted: views(resource.grantedHeadFirst), converting: views(resource.converting),
