@@ -174,3 +174,25 @@ import Testing
         #expect(b.take() == ["B ast 0 CR", "B bast EX"])
     }
 }
+
+/// Bast order follows the kernel's grant queue: newest grant first; a same-mode conversion keeps its place.
+@Suite struct GrantQueueOrderTests {
+    @Test func bastsGoNewestGrantFirst() throws {
+        var b = EngineBench()
+        try b.setUp("granted A:PR B:PR C:PR")
+        try b.request("D", .ex)
+        #expect(b.take() == ["C bast EX", "B bast EX", "A bast EX"])
+    }
+
+    @Test func sameModeConversionKeepsPosition() throws {
+        var b = EngineBench()
+        try b.setUp("granted A:PR B:PR")
+        try b.convert("A", .pr)
+        _ = b.take()
+        let order = b.engine.resourceSnapshot(EngineBench.name("R"))!.granted.map { b.names[$0.lockID]! }
+        #expect(order == ["B", "A"])
+        try b.convert("A", .cr)
+        try b.request("D", .ex)
+        #expect(b.take() == ["A ast 0 CR", "A bast EX", "B bast EX"])
+    }
+}

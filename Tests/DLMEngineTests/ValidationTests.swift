@@ -130,3 +130,21 @@ struct UnlockValidationCase: Sendable, CustomTestStringConvertible {
         #expect(throws: DLMErrno.EINVAL) { try bench.engine.deadlockCancel(lockID: bench.ids["C"]!, now: .zero, effects: &effects) }
     }
 }
+
+@Suite struct LockLimitTests {
+    @Test func newLocksBeyondTheBoundAreENOMEM() throws {
+        var engine = LockEngine(valueBlockLength: 32, lockCountMax: 2)
+        var effects: [EngineEffect] = []
+        let owner = EngineBench.owner("A")
+        let first = try engine.lock(LockRequest(owner: owner, name: EngineBench.name("R"), mode: .nl), now: .zero, effects: &effects)
+        _ = try engine.lock(LockRequest(owner: owner, name: EngineBench.name("S"), mode: .nl), now: .zero, effects: &effects)
+        #expect(throws: DLMErrno.ENOMEM) {
+            try engine.lock(LockRequest(owner: owner, name: EngineBench.name("T"), mode: .nl), now: .zero, effects: &effects)
+        }
+        // Conversions still work at the bound.
+        let convert = LockRequest(owner: owner, name: EngineBench.name("R"), mode: .ex, flags: .convert, lockID: first.lockID)
+        _ = try engine.lock(convert, now: .zero, effects: &effects)
+        #expect(effects.count == 3)
+        #expect(LockEngine().lockCountMax == Limits.locksPerLockspaceMax)
+    }
+}
