@@ -97,6 +97,7 @@ final class ToolProcess: @unchecked Sendable {
     private let pipe = Pipe()
     private let lock = ConditionLock()
     private var buffer = ""
+    private var reachedEndOfOutput = false
 
     init(arguments: [String]) throws {
         let binary = buildProductsDirectory().appendingPathComponent("dlm_tool")
@@ -109,8 +110,15 @@ final class ToolProcess: @unchecked Sendable {
         process.standardError = pipe
         pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
-            self.lock.withLock { self.buffer += String(decoding: data, as: UTF8.self) }
+            guard let self else { return }
+            self.lock.withLock {
+                if data.isEmpty {
+                    self.reachedEndOfOutput = true
+                } else {
+                    self.buffer += String(decoding: data, as: UTF8.self)
+                }
+            }
+            if data.isEmpty { handle.readabilityHandler = nil }
         }
         try process.run()
     }
@@ -123,12 +131,15 @@ final class ToolProcess: @unchecked Sendable {
         eventually(seconds) { output.contains(text) }
     }
 
-    /// Waits up to `seconds` for the process to exit; kills it if it does not.
+    /// Waits up to `seconds` for the process to exit and for its output to be read to the end (the
+    /// pipe's reader runs on another thread, so exit alone does not mean the last lines arrived);
+    /// kills it if it does not exit.
     @discardableResult
     func waitForExit(seconds: Double = 10) -> Int32? {
         let exited = eventually(seconds) { !process.isRunning }
         if !exited { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
+        _ = eventually(seconds) { lock.withLock { reachedEndOfOutput } }
         return exited ? process.terminationStatus : nil
     }
 
