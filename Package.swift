@@ -76,5 +76,23 @@ let package = Package(
             name: "DLMEngineTests",
             dependencies: ["DLMEngine", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
+        .testTarget(name: "DLMClientProtocolTests", dependencies: ["DLMCore", "DLMClientProtocol"]),
+        .testTarget(
+            name: "DLMServerTests",
+            dependencies: [
+                "DLMCore", "DLMEngine", "DLMClientProtocol", "DLMServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "DLMDaemonTests",
+            dependencies: [
+                "DLMCore", "DLMClientProtocol", "DLMDaemon",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ]
 )

@@ -1,1 +1,0 @@
-// dlmd — DLMClientProtocol module (being written; see docs/architecture.md).

@@ -1,0 +1,123 @@
+// dlmd — DLMServer: LOCK, UNLOCK and PURGE on a session's bound lockspace.
+
+import DLMClientProtocol
+import DLMCore
+import DLMEngine
+
+extension LockspaceService {
+    /// LOCK: a new request or a conversion. RESULT (with the lock id) first, then the callbacks.
+    mutating func lock(
+        session: UInt64, requestID: UInt32, call: LockCall, now: MonotonicInstant, output: inout [ServiceOutput]
+    ) {
+        effects.removeAll(keepingCapacity: true)
+        do throws(DLMErrno) {
+            let (name, credentials) = try boundLockspace(session)
+            let request = try lockRequest(call, session: session, credentials: credentials, in: name)
+            let (lockID, outcome) = try lockspaces[name]!.engine.lock(request, now: now, effects: &effects)
+            reply(session, requestID, RequestResult(errno: 0, lockID: lockID, outcome: Self.wire(outcome)), &output)
+            deliverEffects(&output)
+        } catch {
+            effects.removeAll(keepingCapacity: true)
+            reply(session, requestID, .failure(error), &output)
+        }
+    }
+
+    /// UNLOCK: unlock, cancel (CANCEL) or deadlock-cancel one of this session's locks.
+    mutating func unlock(
+        session: UInt64, requestID: UInt32, call: UnlockCall, now: MonotonicInstant, output: inout [ServiceOutput]
+    ) {
+        effects.removeAll(keepingCapacity: true)
+        do throws(DLMErrno) {
+            let (name, _) = try boundLockspace(session)
+            try checkOwnership(call.lockID, session: session, in: name)
+            guard !call.flags.contains(.valueBlock) || call.valueBlock != nil else { throw .EINVAL }
+            let block = try valueBlock(call.valueBlock, in: name)
+            let outcome: OperationOutcome
+            if call.deadlockCancel {
+                outcome = try lockspaces[name]!.engine.deadlockCancel(lockID: call.lockID, now: now, effects: &effects)
+            } else {
+                outcome = try lockspaces[name]!.engine.unlock(
+                    lockID: call.lockID, flags: call.flags, valueBlock: block, now: now, effects: &effects)
+            }
+            reply(session, requestID, RequestResult(errno: 0, lockID: 0, outcome: Self.wire(outcome)), &output)
+            deliverEffects(&output)
+        } catch {
+            effects.removeAll(keepingCapacity: true)
+            reply(session, requestID, .failure(error), &output)
+        }
+    }
+
+    /// PURGE: nodeid 0 or ours with the caller's pid drops this handle's locks; another pid releases
+    /// that pid's orphans; pid 0 releases every orphan. Other node ids are EINVAL on a single node.
+    mutating func purge(
+        session: UInt64, requestID: UInt32, nodeID: UInt32, pid: UInt32, now: MonotonicInstant,
+        output: inout [ServiceOutput]
+    ) {
+        effects.removeAll(keepingCapacity: true)
+        do throws(DLMErrno) {
+            let (name, credentials) = try boundLockspace(session)
+            guard nodeID == 0 || nodeID == configuration.nodeID else { throw .EINVAL }
+            if pid == credentials.pid {
+                lockspaces[name]!.engine.purgeHandle(session, now: now, effects: &effects)
+                callbackFilter.forget(handle: session)
+            } else {
+                lockspaces[name]!.engine.purgeOrphans(pid: pid, now: now, effects: &effects)
+            }
+            reply(session, requestID, RequestResult(errno: 0, lockID: 0, outcome: .noCompletion), &output)
+            deliverEffects(&output)
+        } catch {
+            effects.removeAll(keepingCapacity: true)
+            reply(session, requestID, .failure(error), &output)
+        }
+    }
+
+    // MARK: - Validation
+
+    private func boundLockspace(_ session: UInt64) throws(DLMErrno) -> (LockspaceName, PeerCredentials) {
+        guard let state = sessions[session], let name = state.lockspace, lockspaces[name] != nil else {
+            throw .EINVAL
+        }
+        return (name, state.credentials)
+    }
+
+    private func lockRequest(
+        _ call: LockCall, session: UInt64, credentials: PeerCredentials, in name: LockspaceName
+    ) throws(DLMErrno) -> LockRequest {
+        guard let mode = call.lockMode else { throw .EINVAL }
+        let resource = try ResourceName(bytes: call.name)
+        let flags = call.flags.subtracting(.wait)
+        guard !flags.contains(.valueBlock) || call.valueBlock != nil else { throw .EINVAL }
+        if flags.contains(.convert) {
+            try checkOwnership(call.lockID, session: session, in: name)
+        } else if lockspaces[name]!.engine.lockCount(ownedBy: session) >= configuration.locksPerClientMax {
+            throw .ENOMEM
+        }
+        let owner = LockOwner(node: configuration.nodeID, pid: credentials.pid, handle: session)
+        return LockRequest(
+            owner: owner, name: resource, mode: mode, flags: flags, lockID: call.lockID,
+            valueBlock: try valueBlock(call.valueBlock, in: name), wantsBlockingCallbacks: call.wantsBlockingCallbacks,
+            timeoutCentiseconds: call.timeoutCentiseconds)
+    }
+
+    /// A lock id names a lock of this handle; anything else (another client's lock, a dead id) is ENOENT.
+    private func checkOwnership(_ lockID: LockID, session: UInt64, in name: LockspaceName) throws(DLMErrno) {
+        guard let snapshot = lockspaces[name]!.engine.lockSnapshot(lockID), snapshot.owner.handle == session else {
+            throw .ENOENT
+        }
+    }
+
+    /// The caller's LVB, which must be exactly the lockspace's LVB length.
+    private func valueBlock(_ bytes: [UInt8]?, in name: LockspaceName) throws(DLMErrno) -> ValueBlock? {
+        guard let bytes else { return nil }
+        let length = lockspaces[name]!.valueBlockLength
+        guard bytes.count == length else { throw .EINVAL }
+        return ValueBlock(bytes: bytes, length: length)
+    }
+
+    static func wire(_ outcome: OperationOutcome) -> ResultOutcome {
+        switch outcome {
+        case .completionFollows: return .completionFollows
+        case .noCompletion: return .noCompletion
+        }
+    }
+}

@@ -1,0 +1,35 @@
+// dlmd — DLMServer: the settings the lockspace service and the socket server run with.
+
+import DLMCore
+
+/// Settings of the client-facing side of one node. Built by DLMDaemon from the configuration.
+public struct ServiceConfiguration: Sendable {
+    /// This node's id (owner node of local locks).
+    public var nodeID: NodeID
+    /// Cluster name, shown by `status`.
+    public var clusterName: String
+    /// uids besides 0 that may create and release lockspaces.
+    public var createUIDs: Set<UInt32>
+    /// gids whose members may create and release lockspaces.
+    public var createGIDs: Set<UInt32>
+    /// Locks one connection may hold or request at once; beyond it LOCK fails with ENOMEM.
+    public var locksPerClientMax: Int
+    /// Callback and reply bytes queued to a client that does not read before it is disconnected.
+    public var clientOutputBytesMax: Int
+    /// Text answered to `QUERY dump_config` (the daemon's effective configuration).
+    public var configurationText: String
+
+    public init(
+        nodeID: NodeID = 1, clusterName: String = "", createUIDs: Set<UInt32> = [], createGIDs: Set<UInt32> = [],
+        locksPerClientMax: Int = Limits.locksPerClientMax, clientOutputBytesMax: Int = Limits.clientOutputBytesMax,
+        configurationText: String = ""
+    ) {
+        self.nodeID = nodeID
+        self.clusterName = clusterName
+        self.createUIDs = createUIDs
+        self.createGIDs = createGIDs
+        self.locksPerClientMax = locksPerClientMax
+        self.clientOutputBytesMax = clientOutputBytesMax
+        self.configurationText = configurationText
+    }
+}

@@ -1,0 +1,11 @@
+// dlmd — DLMServer: what the lockspace service asks its shell to do.
+
+import DLMClientProtocol
+
+/// A directive from `LockspaceService` to the socket shell, in the order they must happen.
+public enum ServiceOutput: Sendable, Equatable {
+    /// Write `frame` to the connection of `session`.
+    case send(session: UInt64, frame: ReplyFrame)
+    /// Close the connection of `session` (after everything sent before this directive).
+    case close(session: UInt64)
+}

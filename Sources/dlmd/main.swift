@@ -1,1 +1,0 @@
-// dlmd executable entry point (being written).
