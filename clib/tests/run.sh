@@ -54,8 +54,7 @@ start_daemon() {
 	if [ -n "${DLMD_CONFIG:-}" ]; then
 		cp "$DLMD_CONFIG" "$conf"
 	else
-		printf 'cluster name=clibtest\nnode id=1 address=127.0.0.1 port=%s\n' \
-			"${DLMD_PORT:-21064}" >"$conf"
+		printf 'cluster_name=clibtest\nour_nodeid=1\nlog_level=info\n' >"$conf"
 	fi
 	# shellcheck disable=SC2086
 	"$DLMD" ${DLMD_ARGS:---config "$conf" --socket "$sock"} >"$tmp/dlmd.log" 2>&1 &
