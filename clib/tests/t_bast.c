@@ -23,6 +23,10 @@ static void child(const char *name, int report_fd)
 		r = 'l';
 		if (dlm_ls_lock(ls, LKM_EXMODE, &l, 0, "bast", 4, 0, rec_ast, &rec, NULL, NULL) == 0)
 			r = (rec_wait_asts(&rec, 1, 8000) && rec.last_status == 0) ? 'y' : 'a';
+		/* unlock before reporting, so the parent's release finds no lock left */
+		if (r == 'y' && (dlm_ls_unlock_wait(ls, l.sb_lkid, 0, &l) != 0 ||
+				 l.sb_status != EUNLOCK))
+			r = 'u';
 		dlm_close_lockspace(ls);
 	}
 	_exit(write(report_fd, &r, 1) == 1 ? 0 : 1);
@@ -60,6 +64,7 @@ int main(void)
 	waitpid(pid, &status, 0);
 	check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exits 0", "status %d",
 	      status);
-	check(dlm_release_lockspace(name, ls, 0) == 0, "release", "errno %d", errno);
+	int released = dlm_release_lockspace(name, ls, 0);
+	check(released == 0, "release", "errno %d", errno);
 	return test_end();
 }

@@ -59,6 +59,7 @@ int main(void)
 	      "unlock converted-back lock", "status %d", w.sb_status);
 	check(dlm_ls_unlock_wait(ls, held.sb_lkid, 0, &held) == 0 && held.sb_status == EUNLOCK,
 	      "unlock EX", "status %d", held.sb_status);
-	check(dlm_release_lockspace(name, ls, 0) == 0, "release", "errno %d", errno);
+	int released = dlm_release_lockspace(name, ls, 0);
+	check(released == 0, "release", "errno %d", errno);
 	return test_end();
 }

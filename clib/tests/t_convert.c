@@ -53,6 +53,7 @@ int main(void)
 	      "status %d", a.sb_status);
 	check(dlm_ls_unlock_wait(ls, b.sb_lkid, 0, &b) == 0 && b.sb_status == EUNLOCK, "unlock B",
 	      "status %d", b.sb_status);
-	check(dlm_release_lockspace(name, ls, 0) == 0, "release", "errno %d", errno);
+	int released = dlm_release_lockspace(name, ls, 0);
+	check(released == 0, "release", "errno %d", errno);
 	return test_end();
 }

@@ -21,8 +21,10 @@ static void newexcl(void)
 	      errno);
 	if (again)
 		dlm_release_lockspace(name, again, 0);
-	if (ls)
-		check(dlm_release_lockspace(name, ls, 0) == 0, "release", "errno %d", errno);
+	if (ls) {
+		int released = dlm_release_lockspace(name, ls, 0);
+		check(released == 0, "release", "errno %d", errno);
+	}
 }
 
 static void two_processes(void)

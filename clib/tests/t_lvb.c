@@ -56,6 +56,7 @@ int main(void)
 	      "got '%.31s'", b_buf);
 	dlm_ls_unlock_wait(ls, b.sb_lkid, 0, &b);
 	dlm_ls_unlock_wait(ls, keep.sb_lkid, 0, &keep);
-	check(dlm_release_lockspace(name, ls, 0) == 0, "release", "errno %d", errno);
+	int released = dlm_release_lockspace(name, ls, 0);
+	check(released == 0, "release", "errno %d", errno);
 	return test_end();
 }

@@ -62,6 +62,7 @@ int main(void)
 	check(rc == 0 && l.sb_status == 0, "EX granted after the purge", "status %d",
 	      l.sb_status);
 	dlm_ls_unlock_wait(ls, l.sb_lkid, 0, &l);
-	check(dlm_release_lockspace(name, ls, 0) == 0, "release", "errno %d", errno);
+	int released = dlm_release_lockspace(name, ls, 0);
+	check(released == 0, "release", "errno %d", errno);
 	return test_end();
 }

@@ -39,7 +39,8 @@ int main(void)
 	one_cycle(ls, dlm_ls_get_fd(ls), "ls_lock accepted");
 	check(dlm_dispatch(dlm_ls_get_fd(ls)) == 0, "dispatch on a drained fd returns 0",
 	      "errno %d", errno);
-	check(dlm_release_lockspace(name, ls, 0) == 0, "release", "errno %d", errno);
+	int released = dlm_release_lockspace(name, ls, 0);
+	check(released == 0, "release", "errno %d", errno);
 
 	int fd = dlm_get_fd();
 	if (check(fd >= 0, "dlm_get_fd opens the default lockspace", "errno %d", errno))

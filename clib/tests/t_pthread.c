@@ -33,7 +33,8 @@ static void named_lockspace(void)
 	check(rc == 0, "ls_unlock accepted", "rc %d errno %d", rc, errno);
 	check(rec_wait_asts(&rec, 2, 5000) && rec.last_status == EUNLOCK, "unlock AST EUNLOCK",
 	      "asts %d status %d", rec.asts, rec.last_status);
-	check(dlm_release_lockspace(name, ls, 0) == 0, "release", "errno %d", errno);
+	int released = dlm_release_lockspace(name, ls, 0);
+	check(released == 0, "release", "errno %d", errno);
 }
 
 static void default_lockspace(void)

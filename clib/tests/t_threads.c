@@ -72,6 +72,7 @@ int main(void)
 	      "accepted %d granted %d", accepted, granted);
 	check(unlocked == ASYNC, "every async unlock AST EUNLOCK", "unlocked %d", unlocked);
 	check(total_bad == 0, "synchronous cycles in 4 threads all correct", "bad %d", total_bad);
-	check(dlm_release_lockspace(name, ls, 0) == 0, "release", "errno %d", errno);
+	int released = dlm_release_lockspace(name, ls, 0);
+	check(released == 0, "release", "errno %d", errno);
 	return test_end();
 }
