@@ -80,7 +80,7 @@ if [ -n "$DLMD" ]; then
 		exit 1
 	fi
 fi
-for t in "$@" t_noserver_lt; do
+for t in "$@"; do
 	case "$t" in
 	t_noserver | t_noserver_lt) run_one "$t" ;;
 	*) if [ -n "$DLMD" ]; then run_one "$t"; else not_run="$not_run $t"; fi ;;

@@ -22,7 +22,7 @@ static void child(const char *name, int report_fd)
 		rec_init(&rec, &l);
 		r = 'l';
 		if (dlm_ls_lock(ls, LKM_EXMODE, &l, 0, "bast", 4, 0, rec_ast, &rec, NULL, NULL) == 0)
-			r = (rec_wait_asts(&rec, 1, 8000) && rec.last_status == 0) ? 'y' : 'a';
+			r = (rec_wait_asts(&rec, 1, 8000) && rec_status(&rec) == 0) ? 'y' : 'a';
 		/* unlock before reporting, so the parent's release finds no lock left */
 		if (r == 'y' && (dlm_ls_unlock_wait(ls, l.sb_lkid, 0, &l) != 0 ||
 				 l.sb_status != EUNLOCK))
@@ -45,18 +45,18 @@ int main(void)
 	memset(&l, 0, sizeof(l));
 	rec_init(&rec, &l);
 	int rc = dlm_ls_lock(ls, LKM_EXMODE, &l, 0, "bast", 4, 0, rec_ast, &rec, rec_bast, NULL);
-	check(rc == 0 && rec_wait_asts(&rec, 1, 5000) && rec.last_status == 0, "parent holds EX",
-	      "rc %d status %d", rc, rec.last_status);
+	check(rc == 0 && rec_wait_asts(&rec, 1, 5000) && rec_status(&rec) == 0, "parent holds EX",
+	      "rc %d status %d", rc, rec_status(&rec));
 	int report[2];
 	if (pipe(report) < 0)
 		return test_end();
 	pid_t pid = fork();
 	if (pid == 0)
 		child(name, report[1]);
-	check(rec_wait_basts(&rec, 1, 8000), "parent receives the bast", "basts %d", rec.basts);
+	check(rec_wait_basts(&rec, 1, 8000), "parent receives the bast", "basts %d", rec_basts(&rec));
 	rc = dlm_ls_unlock(ls, l.sb_lkid, 0, &l, &rec);
-	check(rc == 0 && rec_wait_asts(&rec, 2, 5000) && rec.last_status == EUNLOCK,
-	      "parent unlocks", "rc %d status %d", rc, rec.last_status);
+	check(rc == 0 && rec_wait_asts(&rec, 2, 5000) && rec_status(&rec) == EUNLOCK,
+	      "parent unlocks", "rc %d status %d", rc, rec_status(&rec));
 	char r = '?';
 	int got = (int)read(report[0], &r, 1);
 	check(got == 1 && r == 'y', "child granted EX after the unlock", "got %d '%c'", got, r);

@@ -35,10 +35,10 @@ int main(void)
 			     NULL);
 	check(rc == 0 && w.sb_status == EINPROG, "conversion NL→EX queued (EINPROG)",
 	      "rc %d status %d", rc, w.sb_status);
-	check(!rec_wait_asts(&rec, 1, 300), "no AST while blocked", "asts %d", rec.asts);
+	check(!rec_wait_asts(&rec, 1, 300), "no AST while blocked", "asts %d", rec_asts(&rec));
 	rc = dlm_ls_unlock(ls, w.sb_lkid, LKF_CANCEL, &w, &rec);
-	check(rc == 0 && rec_wait_asts(&rec, 1, 5000) && rec.last_status == ECANCEL,
-	      "cancel → AST ECANCEL", "rc %d asts %d status %d", rc, rec.asts, rec.last_status);
+	check(rc == 0 && rec_wait_asts(&rec, 1, 5000) && rec_status(&rec) == ECANCEL,
+	      "cancel → AST ECANCEL", "rc %d asts %d status %d", rc, rec_asts(&rec), rec_status(&rec));
 	check(sync_lock(ls, &w, LKM_CRMODE, LKF_CONVERT | LKF_NOQUEUE) == EAGAIN,
 	      "lock survives at NL (NL→CR NOQUEUE vs EX is EAGAIN)", "status %d", w.sb_status);
 
@@ -51,9 +51,9 @@ int main(void)
 	rc = dlm_ls_lock(ls, LKM_EXMODE, &w, LKF_CONVERT, NULL, 0, 0, rec_ast, &rec2, NULL, NULL);
 	check(rc == 0, "second conversion queued", "rc %d errno %d", rc, errno);
 	rc = dlm_ls_deadlock_cancel(ls, w.sb_lkid, 0);
-	check(rc == 0 && rec_wait_asts(&rec2, 1, 5000) && rec2.last_status == EDEADLK,
-	      "deadlock_cancel → AST EDEADLK", "rc %d asts %d status %d", rc, rec2.asts,
-	      rec2.last_status);
+	check(rc == 0 && rec_wait_asts(&rec2, 1, 5000) && rec_status(&rec2) == EDEADLK,
+	      "deadlock_cancel → AST EDEADLK", "rc %d asts %d status %d", rc, rec_asts(&rec2),
+	      rec_status(&rec2));
 
 	check(dlm_ls_unlock_wait(ls, w.sb_lkid, 0, &w) == 0 && w.sb_status == EUNLOCK,
 	      "unlock converted-back lock", "status %d", w.sb_status);

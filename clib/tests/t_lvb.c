@@ -23,7 +23,7 @@ int main(void)
 	dlm_lshandle_t ls = dlm_create_lockspace(name, 0600);
 	if (!check(ls != NULL, "create lockspace", "errno %d", errno))
 		return test_end();
-	char keep_buf[DLM_LVB_LEN], a_buf[DLM_LVB_LEN], b_buf[DLM_LVB_LEN];
+	char keep_buf[DLM_LVB_LEN] = { 0 }, a_buf[DLM_LVB_LEN] = { 0 }, b_buf[DLM_LVB_LEN] = { 0 };
 	struct dlm_lksb keep = { .sb_lvbptr = keep_buf };
 	struct dlm_lksb a = { .sb_lvbptr = a_buf };
 	struct dlm_lksb b = { .sb_lvbptr = b_buf };

@@ -34,9 +34,9 @@ int main(void)
 	rec_init(&rec, &probe);
 	rc = dlm_ls_lock(ls, LKM_PRMODE, &probe, LKF_NOQUEUE, "nq", 2, 0, rec_ast, &rec, NULL,
 			 NULL);
-	check(rc == 0 && rec_wait_asts(&rec, 1, 5000) && rec.last_status == EAGAIN,
-	      "async NOQUEUE AST EAGAIN", "rc %d asts %d status %d", rc, rec.asts,
-	      rec.last_status);
+	check(rc == 0 && rec_wait_asts(&rec, 1, 5000) && rec_status(&rec) == EAGAIN,
+	      "async NOQUEUE AST EAGAIN", "rc %d asts %d status %d", rc, rec_asts(&rec),
+	      rec_status(&rec));
 	rc = dlm_ls_unlock_wait(ls, held.sb_lkid, 0, &held);
 	check(rc == 0 && held.sb_status == EUNLOCK, "unlock EX", "status %d", held.sb_status);
 	int released = dlm_release_lockspace(name, ls, 0);

@@ -20,13 +20,13 @@ static void one_cycle(dlm_lshandle_t ls, int fd, const char *label)
 		    : dlm_lock(LKM_EXMODE, &lksb, 0, res, strlen(res), 0, rec_ast, &rec, NULL,
 			       NULL);
 	check(rc == 0, label, "lock rc %d errno %d", rc, errno);
-	check(rec_poll_asts(&rec, fd, 1, 5000) && rec.last_status == 0,
-	      "grant AST via poll + dlm_dispatch", "asts %d status %d", rec.asts, rec.last_status);
+	check(rec_poll_asts(&rec, fd, 1, 5000) && rec_status(&rec) == 0,
+	      "grant AST via poll + dlm_dispatch", "asts %d status %d", rec_asts(&rec), rec_status(&rec));
 	rc = ls ? dlm_ls_unlock(ls, lksb.sb_lkid, 0, &lksb, &rec)
 		: dlm_unlock(lksb.sb_lkid, 0, &lksb, &rec);
-	check(rc == 0 && rec_poll_asts(&rec, fd, 2, 5000) && rec.last_status == EUNLOCK,
-	      "unlock AST via poll + dlm_dispatch", "rc %d asts %d status %d", rc, rec.asts,
-	      rec.last_status);
+	check(rc == 0 && rec_poll_asts(&rec, fd, 2, 5000) && rec_status(&rec) == EUNLOCK,
+	      "unlock AST via poll + dlm_dispatch", "rc %d asts %d status %d", rc, rec_asts(&rec),
+	      rec_status(&rec));
 }
 
 int main(void)

@@ -27,12 +27,12 @@ static void named_lockspace(void)
 	rec_init(&rec, &lksb);
 	rc = dlm_ls_lock(ls, LKM_PRMODE, &lksb, 0, "async", 5, 0, rec_ast, &rec, rec_bast, NULL);
 	check(rc == 0, "ls_lock accepted", "rc %d errno %d", rc, errno);
-	check(rec_wait_asts(&rec, 1, 5000) && rec.last_status == 0, "grant AST on the thread",
-	      "asts %d status %d", rec.asts, rec.last_status);
+	check(rec_wait_asts(&rec, 1, 5000) && rec_status(&rec) == 0, "grant AST on the thread",
+	      "asts %d status %d", rec_asts(&rec), rec_status(&rec));
 	rc = dlm_ls_unlock(ls, lksb.sb_lkid, 0, &lksb, &rec);
 	check(rc == 0, "ls_unlock accepted", "rc %d errno %d", rc, errno);
-	check(rec_wait_asts(&rec, 2, 5000) && rec.last_status == EUNLOCK, "unlock AST EUNLOCK",
-	      "asts %d status %d", rec.asts, rec.last_status);
+	check(rec_wait_asts(&rec, 2, 5000) && rec_status(&rec) == EUNLOCK, "unlock AST EUNLOCK",
+	      "asts %d status %d", rec_asts(&rec), rec_status(&rec));
 	int released = dlm_release_lockspace(name, ls, 0);
 	check(released == 0, "release", "errno %d", errno);
 }
@@ -47,13 +47,13 @@ static void default_lockspace(void)
 	rec_init(&rec, &lksb);
 	const char *res = ls_name("defres");
 	int rc = dlm_lock(LKM_EXMODE, &lksb, 0, res, strlen(res), 0, rec_ast, &rec, NULL, NULL);
-	check(rc == 0 && rec_wait_asts(&rec, 1, 5000) && rec.last_status == 0,
-	      "dlm_lock in the default lockspace", "rc %d asts %d status %d", rc, rec.asts,
-	      rec.last_status);
+	check(rc == 0 && rec_wait_asts(&rec, 1, 5000) && rec_status(&rec) == 0,
+	      "dlm_lock in the default lockspace", "rc %d asts %d status %d", rc, rec_asts(&rec),
+	      rec_status(&rec));
 	rc = dlm_unlock(lksb.sb_lkid, 0, &lksb, &rec);
-	check(rc == 0 && rec_wait_asts(&rec, 2, 5000) && rec.last_status == EUNLOCK,
-	      "dlm_unlock in the default lockspace", "rc %d asts %d status %d", rc, rec.asts,
-	      rec.last_status);
+	check(rc == 0 && rec_wait_asts(&rec, 2, 5000) && rec_status(&rec) == EUNLOCK,
+	      "dlm_unlock in the default lockspace", "rc %d asts %d status %d", rc, rec_asts(&rec),
+	      rec_status(&rec));
 	check(dlm_pthread_cleanup() == 0, "dlm_pthread_cleanup", "errno %d", errno);
 	errno = 0;
 	rc = dlm_unlock(lksb.sb_lkid, 0, &lksb, NULL);

@@ -58,11 +58,11 @@ int main(void)
 	}
 	int granted = 0;
 	for (int i = 0; i < ASYNC; i++)
-		granted += rec_wait_asts(&rec[i], 1, 10000) && rec[i].last_status == 0;
+		granted += rec_wait_asts(&rec[i], 1, 10000) && rec_status(&rec[i]) == 0;
 	int unlocked = 0;
 	for (int i = 0; i < ASYNC; i++)
 		if (dlm_ls_unlock(ls, al[i].sb_lkid, 0, &al[i], &rec[i]) == 0)
-			unlocked += rec_wait_asts(&rec[i], 2, 10000) && rec[i].last_status == EUNLOCK;
+			unlocked += rec_wait_asts(&rec[i], 2, 10000) && rec_status(&rec[i]) == EUNLOCK;
 	int total_bad = 0;
 	for (int i = 0; i < THREADS; i++) {
 		pthread_join(t[i], NULL);

@@ -26,9 +26,9 @@ int main(void)
 	rec_init(&rec, &w);
 	uint64_t xid = 7, timeout = 20;
 	rc = dlm_ls_lockx(ls, LKM_EXMODE, &w, 0, "t", 1, 0, rec_ast, &rec, NULL, &xid, &timeout);
-	check(rc == 0 && rec_wait_asts(&rec, 1, 5000) && rec.last_status == ETIMEDOUT,
-	      "blocked request times out with ETIMEDOUT", "rc %d asts %d status %d", rc, rec.asts,
-	      rec.last_status);
+	check(rc == 0 && rec_wait_asts(&rec, 1, 5000) && rec_status(&rec) == ETIMEDOUT,
+	      "blocked request times out with ETIMEDOUT", "rc %d asts %d status %d", rc, rec_asts(&rec),
+	      rec_status(&rec));
 	errno = 0;
 	rc = dlm_ls_unlock(ls, w.sb_lkid, 0, &w, NULL);
 	check(rc == -1 && errno == ENOENT, "timed-out request is gone", "rc %d errno %d", rc,
@@ -41,8 +41,8 @@ int main(void)
 	rec_init(&rec2, &w);
 	rc = dlm_ls_lockx(ls, LKM_EXMODE, &w, LKF_CONVERT, NULL, 0, 0, rec_ast, &rec2, NULL, NULL,
 			  &timeout);
-	check(rc == 0 && rec_wait_asts(&rec2, 1, 5000) && rec2.last_status == ETIMEDOUT,
-	      "blocked conversion times out", "rc %d status %d", rc, rec2.last_status);
+	check(rc == 0 && rec_wait_asts(&rec2, 1, 5000) && rec_status(&rec2) == ETIMEDOUT,
+	      "blocked conversion times out", "rc %d status %d", rc, rec_status(&rec2));
 	rc = dlm_ls_unlock_wait(ls, w.sb_lkid, 0, &w);
 	check(rc == 0 && w.sb_status == EUNLOCK, "converted-back lock still unlocks",
 	      "rc %d errno %d status %d", rc, errno, w.sb_status);

@@ -91,6 +91,29 @@ void rec_bast(void *arg)
 	pthread_mutex_unlock(&r->mu);
 }
 
+static int read_locked(struct recorder *r, const int *field)
+{
+	pthread_mutex_lock(&r->mu);
+	int v = *field;
+	pthread_mutex_unlock(&r->mu);
+	return v;
+}
+
+int rec_asts(struct recorder *r)
+{
+	return read_locked(r, &r->asts);
+}
+
+int rec_basts(struct recorder *r)
+{
+	return read_locked(r, &r->basts);
+}
+
+int rec_status(struct recorder *r)
+{
+	return read_locked(r, &r->last_status);
+}
+
 static int wait_count(struct recorder *r, const int *field, int n, int ms)
 {
 	struct timespec until;

@@ -30,6 +30,10 @@ struct recorder {
 void rec_init(struct recorder *r, struct dlm_lksb *lksb);
 void rec_ast(void *arg);
 void rec_bast(void *arg);
+/* Locked reads of the recorder's counters and last status. */
+int rec_asts(struct recorder *r);
+int rec_basts(struct recorder *r);
+int rec_status(struct recorder *r);
 /* Waits up to ms for asts >= n (bast: basts >= n) with callbacks run by another thread. */
 int rec_wait_asts(struct recorder *r, int n, int ms);
 int rec_wait_basts(struct recorder *r, int n, int ms);
