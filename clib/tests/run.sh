@@ -8,6 +8,9 @@
 set -u
 BUILD=${BUILD:-$(pwd)/build}
 DLMD=${DLMD:-}
+# make -C clib runs us from clib/: accept a DLMD relative to the top directory as well
+if [ -n "$DLMD" ] && [ ! -x "$DLMD" ] && [ -x "../$DLMD" ]; then DLMD="../$DLMD"; fi
+if [ -n "$DLMD" ]; then DLMD=$(cd "$(dirname "$DLMD")" && pwd)/$(basename "$DLMD"); fi
 TEST_TIMEOUT=${TEST_TIMEOUT:-40}
 passed=0
 failed=0
