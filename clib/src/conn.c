@@ -310,6 +310,7 @@ void conn_run_callbacks(struct dlmc_ls *ls)
 		return;
 	}
 	ls->dispatching = 1;
+	ls->dispatcher = pthread_self();
 	while (ls->cb_head && !ls->free_on_thread_exit) {
 		struct dlmc_cb *cb = ls->cb_head;
 		ls->cb_head = cb->next;
@@ -321,5 +322,9 @@ void conn_run_callbacks(struct dlmc_ls *ls)
 		pthread_mutex_lock(&ls->mu);
 	}
 	ls->dispatching = 0;
+	/* a callback closed this handle and no AST thread will free it: do it now */
+	int free_now = ls->free_on_thread_exit && !ls->thread_running;
 	pthread_mutex_unlock(&ls->mu);
+	if (free_now)
+		conn_free(ls);
 }

@@ -144,6 +144,7 @@ struct dlmc_ls {
 	int reader_busy;             /* one thread at a time reads fd */
 	int dead;                    /* connection lost */
 	int dispatching;             /* a thread is running callbacks */
+	pthread_t dispatcher;        /* that thread, while dispatching */
 	uint32_t next_request;
 	struct dlmc_pending *pending;
 	struct dlmc_lock *table[DLMC_LOCK_TABLE_BUCKETS];

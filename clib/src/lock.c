@@ -46,6 +46,20 @@ static void build_lock_frame(struct dlmc_frame *f, uint32_t mode, struct dlm_lks
 		frame_bytes(f, lksb->sb_lvbptr, DLMC_LVB_BYTES);
 }
 
+/*
+ * After a _wait call on a handle without an AST thread: run the callbacks of other locks that the
+ * call read from the socket (they are no longer there for poll to see), as libdlm_lt's
+ * synchronous calls dispatch inline.
+ */
+static void run_callbacks_if_threadless(struct dlmc_ls *ls)
+{
+	pthread_mutex_lock(&ls->mu);
+	int threadless = !ls->thread_running && ls->cb_head != NULL;
+	pthread_mutex_unlock(&ls->mu);
+	if (threadless)
+		conn_run_callbacks(ls);
+}
+
 /* Common path of every lock call; wait selects the synchronous behaviour. */
 int lock_request(struct dlmc_ls *ls, uint32_t mode, struct dlm_lksb *lksb, uint32_t flags,
 		const void *name, unsigned int namelen, void (*ast)(void *), void *astarg,
@@ -86,6 +100,8 @@ int lock_request(struct dlmc_ls *ls, uint32_t mode, struct dlm_lksb *lksb, uint3
 	}
 	if (wait && conn_wait_sync(ls, &sync) < 0)
 		return -1;
+	if (wait)
+		run_callbacks_if_threadless(ls);
 	return 0;
 }
 
@@ -140,6 +156,8 @@ int lock_unlock(struct dlmc_ls *ls, uint32_t lkid, uint32_t flags, struct dlm_lk
 	}
 	if (wait && conn_wait_sync(ls, &sync) < 0)
 		return -1;
+	if (wait)
+		run_callbacks_if_threadless(ls);
 	return 0;
 }
 

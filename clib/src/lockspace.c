@@ -74,10 +74,13 @@ int lockspace_close(struct dlmc_ls *ls)
 {
 	default_ls_forget(ls);
 	conn_unregister(ls);
-#ifndef DLM_LT
 	pthread_mutex_lock(&ls->mu);
-	int on_own_thread = ls->thread_running && pthread_equal(ls->thread, pthread_self());
-	if (on_own_thread) {
+	int self_dispatching = ls->dispatching && pthread_equal(ls->dispatcher, pthread_self());
+	int on_ast_thread = 0;
+#ifndef DLM_LT
+	on_ast_thread = ls->thread_running && pthread_equal(ls->thread, pthread_self());
+#endif
+	if (on_ast_thread) {
 		/* The thread frees the handle once the callback it is running returns. */
 		ls->free_on_thread_exit = 1;
 		ls->thread_stop = 1;
@@ -85,8 +88,16 @@ int lockspace_close(struct dlmc_ls *ls)
 		return 0;
 	}
 	pthread_mutex_unlock(&ls->mu);
+#ifndef DLM_LT
 	astthread_stop(ls);
 #endif
+	if (self_dispatching) {
+		/* called from a callback run by dlm_dispatch: the dispatcher frees it afterwards */
+		pthread_mutex_lock(&ls->mu);
+		ls->free_on_thread_exit = 1;
+		pthread_mutex_unlock(&ls->mu);
+		return 0;
+	}
 	conn_free(ls);
 	return 0;
 }
