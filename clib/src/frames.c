@@ -117,6 +117,17 @@ static void fill_lksb_now(struct dlm_lksb *lksb, uint32_t lkid, int status, char
 	lksb->sb_status = status;
 }
 
+/*
+ * A synchronous completion writes the lksb at once; callbacks of this lock still queued from
+ * earlier operations must then not overwrite it with their older results when dispatched.
+ */
+static void keep_newer_lksb(struct dlmc_ls *ls, const struct dlmc_lock *lk)
+{
+	for (struct dlmc_cb *cb = ls->cb_head; cb; cb = cb->next)
+		if (cb->kind == CB_AST && cb->lkid == lk->lkid && cb->lksb == lk->lksb)
+			cb->lksb = NULL;
+}
+
 static void on_completion(struct dlmc_ls *ls, struct dlmc_cursor *c)
 {
 	uint32_t lkid = cur_u32(c);
@@ -128,6 +139,7 @@ static void on_completion(struct dlmc_ls *ls, struct dlmc_cursor *c)
 	if (c->bad || !lk)
 		return;
 	if (lk->sync) {
+		keep_newer_lksb(ls, lk);
 		fill_lksb_now(lk->lksb, lkid, status, flags, lvb);
 		lk->sync->status = status;
 		lk->sync->done = 1;
