@@ -113,8 +113,22 @@ public final class DLMServer: @unchecked Sendable {
             return futures
         }.get()) ?? []
         for future in closing { try? await future.get() }
+        try? await eventLoop.submit { self.leaveLockspaces() }.get()
         SocketFile.remove(path: socketPath)
         logger.info("stopped", metadata: ["dlm.socket": "\(socketPath)"])
+    }
+
+    /// Logs what each lockspace still held when the last client left (orphans and the daemon's own
+    /// lockspaces end with the process; a cluster node will also tell its peers here).
+    private func leaveLockspaces() {
+        for lockspace in service.lockspaces.values.sorted(by: { $0.name < $1.name }) {
+            logger.info(
+                "left lockspace",
+                metadata: [
+                    "dlm.lockspace": "\(lockspace.name)", "dlm.locks": "\(lockspace.engine.lockCount)",
+                    "dlm.orphans": "\(lockspace.engine.orphanCount)",
+                ])
+        }
     }
 
     /// Runs `body` with the service on the loop (for tests and administrative reads).

@@ -2,7 +2,8 @@
 // binds an AF_UNIX datagram socket, starts dlmd with NOTIFY_SOCKET pointing at it (plus
 // WATCHDOG_USEC and WATCHDOG_PID naming dlmd itself), and reads what arrives: READY=1 with a STATUS=
 // line once the socket listens, repeated WATCHDOG=1 pings at half the period, a STATUS= update when
-// a client connects, and STOPPING=1 after SIGTERM. A WATCHDOG_PID naming another process turns the
+// a client connects, and STOPPING=1 after SIGTERM (then the client's connection is closed and the
+// socket file removed: the graceful shutdown). A WATCHDOG_PID naming another process turns the
 // pings off, as sd_watchdog_enabled(3) specifies. Every wait is bounded.
 
 import DLMClientProtocol
@@ -39,6 +40,8 @@ struct SystemdNotifyProcessTests {
         #expect(notify.waitFor("clients 1"), "STATUS= follows the client count")
 
         #expect(try await stopDaemon(process) == 0)
+        #expect(throws: DaemonTestError.self, "the client's connection was closed") { try client.next() }
+        #expect(!FileManager.default.fileExists(atPath: socketPath), "socket file removed")
         notify.drain(milliseconds: 200)
         #expect(notify.assignments.contains("STOPPING=1"), "STOPPING=1 on SIGTERM: \(notify.assignments)")
         let stopping = notify.assignments.firstIndex(of: "STOPPING=1") ?? 0
