@@ -58,8 +58,16 @@ public enum DLMDaemon {
                 .init(service: ClientServerService(server: server, reporter: reporter))
             ]
             if let registry, let address = configuration.metricsListen {
+                // Bound before the group runs, so a taken port fails the start before READY=1.
                 let endpoint = MetricsEndpoint(server: server, registry: registry, logger: logger)
-                services.append(.init(service: MetricsService(endpoint: endpoint, address: address)))
+                do {
+                    try await endpoint.start(host: address.host, port: address.port)
+                } catch {
+                    logger.critical(
+                        "metrics endpoint cannot listen", metadata: ["dlm.metrics": "\(address)", "dlm.error": "\(error)"])
+                    throw error
+                }
+                services.append(.init(service: MetricsService(endpoint: endpoint)))
             }
             let reloader = ConfigReloader(
                 path: configPath, overrides: overrides, current: configuration, server: server, logLevel: logLevel,

@@ -20,13 +20,11 @@ struct ClientServerService: Service {
     }
 }
 
-/// The Prometheus endpoint, listening until graceful shutdown.
+/// The Prometheus endpoint (already listening), closed at graceful shutdown.
 struct MetricsService: Service {
     let endpoint: MetricsEndpoint
-    let address: DaemonConfiguration.ListenAddress
 
     func run() async throws {
-        try await endpoint.start(host: address.host, port: address.port)
         try? await gracefulShutdown()
         await endpoint.stop()
     }

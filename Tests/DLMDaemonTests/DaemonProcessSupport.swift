@@ -225,6 +225,25 @@ func freeLoopbackPort() throws -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
+/// A TCP socket listening on 127.0.0.1 (any port) and that port; the caller closes it.
+func listeningLoopbackSocket() throws -> (Int32, Int) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let listening = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &length) == 0
+        }
+    }
+    guard listening else {
+        close(fd)
+        throw DaemonTestError("cannot listen on loopback")
+    }
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
+}
+
 /// `GET path` on 127.0.0.1:port; returns the whole response (head and body). Bounded by 5 s polls.
 func httpGet(port: Int, path: String) throws -> String {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -4,7 +4,8 @@
 // line once the socket listens, repeated WATCHDOG=1 pings at half the period, a STATUS= update when
 // a client connects, and STOPPING=1 after SIGTERM (then the client's connection is closed and the
 // socket file removed: the graceful shutdown). A WATCHDOG_PID naming another process turns the
-// pings off, as sd_watchdog_enabled(3) specifies. Every wait is bounded.
+// pings off, as sd_watchdog_enabled(3) specifies. A metrics port that is taken makes dlmd exit 1
+// without ever sending READY=1. Every wait is bounded.
 
 import DLMClientProtocol
 import Foundation
@@ -63,5 +64,24 @@ struct SystemdNotifyProcessTests {
         notify.drain(milliseconds: 600)
         #expect(!notify.assignments.contains("WATCHDOG=1"), "\(notify.assignments)")
         #expect(try await stopDaemon(process) == 0)
+    }
+
+    @Test("a taken metrics port fails the start before READY=1")
+    func metricsPortTaken() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let notify = try NotifySocket(path: directory + "/notify")
+        let (listener, port) = try listeningLoopbackSocket()
+        defer { close(listener) }
+        try "socket=\(directory)/dlmd.sock\nmetrics_listen=127.0.0.1:\(port)\nlockspace default\n"
+            .write(toFile: directory + "/dlmd.conf", atomically: true, encoding: .utf8)
+        let process = try launchLogged(
+            ["--config", directory + "/dlmd.conf"], logPath: directory + "/log", environment: ["NOTIFY_SOCKET": notify.path])
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        #expect(try await waitFor { !process.isRunning })
+        #expect(process.terminationStatus == 1)
+        #expect(fileText(directory + "/log").contains("metrics endpoint cannot listen"))
+        notify.drain(milliseconds: 100)
+        #expect(!notify.assignments.contains("READY=1"), "\(notify.assignments)")
     }
 }
