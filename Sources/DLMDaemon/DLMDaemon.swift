@@ -5,6 +5,7 @@ import DLMServer
 import Logging
 import NIOCore
 import NIOPosix
+import Prometheus
 import ServiceLifecycle
 
 #if canImport(Glibc)
@@ -13,8 +14,10 @@ import Glibc
 
 /// Runs one dlmd node until SIGTERM or SIGINT.
 ///
-///     load config ──▶ 1-thread event loop ──▶ DLMServer(start: bind socket) ──▶ configured lockspaces
-///        ──▶ ServiceGroup.run ──signal──▶ graceful shutdown: stop accepting, close clients, remove socket
+///     load config ──▶ 1-thread event loop ──▶ DLMServer ──▶ configured lockspaces ──▶ ServiceGroup.run:
+///        client server (bind socket, READY=1, STATUS/WATCHDOG ticks), metrics endpoint (if configured),
+///        reload on SIGHUP ──SIGTERM/SIGINT──▶ graceful shutdown: reload and metrics stop, STOPPING=1,
+///        stop accepting, close clients (their handles close), remove socket, exit 0
 public enum DLMDaemon {
     /// How long a graceful shutdown may take before the group escalates to cancellation.
     public static let gracefulShutdownDurationMax: Duration = .seconds(10)
@@ -30,25 +33,53 @@ public enum DLMDaemon {
     /// - Parameters:
     ///   - configuration: the effective configuration.
     ///   - logger: the daemon's logger (the only one `dlmd` creates).
-    public static func run(configuration: DaemonConfiguration, logger: Logger) async throws {
+    ///   - configPath: the file `configuration` came from, re-read on SIGHUP (nil: none).
+    ///   - overrides: command-line settings, re-applied on every reload.
+    ///   - logLevel: the shared level of the daemon's log handlers, changed by reloads.
+    public static func run(
+        configuration: DaemonConfiguration, logger: Logger, configPath: String? = nil,
+        overrides: DaemonConfiguration.Overrides = .init(), logLevel: LogLevelControl? = nil
+    ) async throws {
+        signal(SIGHUP, SIG_IGN)  // until the reload service traps it: an early HUP must not kill us
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let registry = configuration.metricsListen.map { _ in PrometheusCollectorRegistry() }
+        let metrics = registry.map { ServerMetrics(factory: MetricsEndpoint.makeFactory(registry: $0)) } ?? .disabled
         let server = DLMServer(
             socketPath: configuration.socketPath, configuration: configuration.serviceConfiguration(),
-            eventLoop: group.next(), logger: logger)
+            eventLoop: group.next(), logger: logger, metrics: metrics)
+        let reporter = ServiceStatusReporter(
+            server: server, nodeID: configuration.nodeID, watchdogPeriod: SystemdNotifier.watchdogPeriod())
         do {
             for lockspace in configuration.lockspaces {
                 try await server.createConfiguredLockspace(
                     name: lockspace.name, mode: lockspace.mode, valueBlockLength: lockspace.valueBlockLength)
             }
-            let service = ClientServerService(server: server)
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+                .init(service: ClientServerService(server: server, reporter: reporter))
+            ]
+            if let registry, let address = configuration.metricsListen {
+                // Bound before the group runs, so a taken port fails the start before READY=1.
+                let endpoint = MetricsEndpoint(server: server, registry: registry, logger: logger)
+                do {
+                    try await endpoint.start(host: address.host, port: address.port)
+                } catch {
+                    logger.critical(
+                        "metrics endpoint cannot listen", metadata: ["dlm.metrics": "\(address)", "dlm.error": "\(error)"])
+                    throw error
+                }
+                services.append(.init(service: MetricsService(endpoint: endpoint)))
+            }
+            let reloader = ConfigReloader(
+                path: configPath, overrides: overrides, current: configuration, server: server, logLevel: logLevel,
+                logger: logger)
+            services.append(.init(service: ReloadService(reloader: reloader, reporter: reporter)))
             var groupConfiguration = ServiceGroupConfiguration(
-                services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             groupConfiguration.maximumGracefulShutdownDuration = gracefulShutdownDurationMax
-            let serviceGroup = ServiceGroup(configuration: groupConfiguration)
             logger.info(
                 "dlmd starting",
                 metadata: ["dlm.node": "\(configuration.nodeID)", "dlm.cluster": "\(configuration.clusterName)"])
-            try await serviceGroup.run()
+            try await ServiceGroup(configuration: groupConfiguration).run()
         } catch {
             try? await group.shutdownGracefully()
             throw error
@@ -71,14 +102,3 @@ public enum DLMDaemon {
     }
 }
 
-/// The client socket server as a `Service`: listens until graceful shutdown, then stops accepting,
-/// closes every client and removes the socket file.
-struct ClientServerService: Service {
-    let server: DLMServer
-
-    func run() async throws {
-        try await server.start()
-        try? await gracefulShutdown()
-        await server.stop()
-    }
-}

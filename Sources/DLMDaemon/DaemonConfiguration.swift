@@ -29,6 +29,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var heartbeatIntervalMilliseconds: UInt32 = 1000
     public var nodeTimeoutMilliseconds: UInt32 = 5000
     public var recoverTimeoutMilliseconds: UInt32 = 30000
+    /// Where the Prometheus metrics endpoint listens (`metrics_listen=HOST:PORT`); nil = off.
+    public var metricsListen: ListenAddress?
     public var nodes: [NodeEntry] = []
     public var lockspaces: [LockspaceEntry] = []
     public var fenceAll: FenceAgent?
@@ -90,6 +92,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         case "heartbeat_interval_ms":
             heartbeatIntervalMilliseconds = try ConfigParser.number(value, name, line: line, range: 10...60000)
         case "node_timeout_ms": nodeTimeoutMilliseconds = try ConfigParser.number(value, name, line: line, range: 100...600_000)
+        case "metrics_listen": metricsListen = try ListenAddress(parsing: value, line: line)
         case "recover_timeout_ms":
             recoverTimeoutMilliseconds = try ConfigParser.number(value, name, line: line, range: 100...3_600_000)
         default: throw ConfigError(line: line, "unknown setting '\(name)'")
@@ -115,6 +118,29 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 throw ConfigError(line: lockspace.line, "lockspace \(lockspace.name): master node \(master.node) has no node line")
             }
         }
+    }
+
+    /// A TCP listen address, `HOST:PORT` (`[V6]:PORT` for IPv6 literals).
+    public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        init(parsing text: String, line: Int) throws(ConfigError) {
+            guard let colon = text.lastIndex(of: ":"), colon != text.startIndex else {
+                throw ConfigError(line: line, "metrics_listen must be HOST:PORT, such as 127.0.0.1:9464")
+            }
+            var host = String(text[..<colon])
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            let port = try ConfigParser.number(String(text[text.index(after: colon)...]), "metrics_listen port", line: line, range: 1...65535)
+            self.init(host: host, port: Int(port))
+        }
+
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     }
 
     /// The lockspace service's settings derived from this configuration.

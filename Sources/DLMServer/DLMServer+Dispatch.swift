@@ -19,14 +19,36 @@ extension DLMServer {
     }
 
     func received(_ frame: RequestFrame, from session: UInt64) {
-        service.handle(session: session, frame: frame, now: now, output: &outputs)
+        metrics.received(frame.message.messageType)
+        let instant = now
+        let firstOutput = outputs.count
+        service.handle(session: session, frame: frame, now: instant, output: &outputs)
+        if case .lock(let call) = frame.message, let mode = call.lockMode {
+            metrics.requested(mode)
+            noteWaitStart(session: session, requestID: frame.requestID, at: instant, outputsFrom: firstOutput)
+        }
         apply()
+    }
+
+    /// Records when a LOCK that was accepted with a completion to follow began waiting; `apply`
+    /// observes the wait when that completion goes out (immediately for an immediate grant).
+    private func noteWaitStart(session: UInt64, requestID: UInt32, at instant: MonotonicInstant, outputsFrom first: Int) {
+        for output in outputs[first...] {
+            guard case .send(session, let frame) = output, frame.requestID == requestID,
+                case .result(let result) = frame.message
+            else { continue }
+            if result.errno == 0, result.outcome == .completionFollows {
+                waitStarts[session, default: [:]][result.lockID] = instant
+            }
+            return
+        }
     }
 
     func disconnected(_ session: UInt64) {
         eventLoop.preconditionInEventLoop()
         channels[session] = nil
         pending[session] = nil
+        waitStarts[session] = nil
         service.disconnect(session: session, now: now, output: &outputs)
         apply()
         flushPending()
@@ -46,6 +68,7 @@ extension DLMServer {
             switch output {
             case .send(let session, let frame):
                 guard channels[session] != nil else { continue }
+                account(frame, to: session)
                 frame.encode(into: &pending[session, default: []])
             case .close(let session):
                 guard let channel = channels[session] else { continue }
@@ -56,6 +79,28 @@ extension DLMServer {
             }
         }
         outputs.removeAll(keepingCapacity: true)
+    }
+
+    /// Counts an outgoing message; a completion ends its lock's wait (observed when it is a grant).
+    private func account(_ frame: ReplyFrame, to session: UInt64) {
+        metrics.sent(frame.message.messageType)
+        guard case .completion(let callback) = frame.message else { return }
+        let start = waitStarts[session]?.removeValue(forKey: callback.lockID)
+        guard callback.status == .granted, let mode = callback.grantedMode else { return }
+        metrics.granted(mode)
+        if let start { metrics.waitTime.recordNanoseconds(Int64(clamping: now.nanoseconds &- min(start.nanoseconds, now.nanoseconds))) }
+    }
+
+    /// Sets the gauges (resources, locks, lockspaces, waiters, client connections) from the current
+    /// state; the metrics endpoint calls it on the loop right before rendering a scrape.
+    public func refreshGauges() {
+        eventLoop.preconditionInEventLoop()
+        let census = service.census()
+        metrics.resources.record(census.resources)
+        metrics.locks.record(census.locks)
+        metrics.lockspaces.record(census.lockspaces)
+        metrics.clients.record(channels.count)
+        metrics.waiters.record(waitStarts.values.reduce(0) { $0 + $1.count })
     }
 
     /// Writes and flushes everything gathered since the last flush (once per read burst), then re-arms

@@ -35,14 +35,24 @@ public final class DLMServer: @unchecked Sendable {
     var timer: Scheduled<Void>?
     var timerDeadline: MonotonicInstant?
     var serverChannel: Channel?
+    /// Metrics updated as requests and callbacks pass (on `eventLoop`).
+    public let metrics: ServerMetrics
+    /// When each request still waiting for its completion was made, by session then lock id
+    /// (for the wait-time histogram and the waiters gauge).
+    var waitStarts: [UInt64: [LockID: MonotonicInstant]] = [:]
 
     /// - Parameters:
     ///   - socketPath: filesystem path of the Unix socket to listen on.
     ///   - configuration: node id, privileges and limits for the lockspace service.
     ///   - eventLoop: the one loop that runs everything (a 1-thread `MultiThreadedEventLoopGroup`'s loop).
     ///   - logger: the daemon's logger; connection lines carry `dlm.client.pid` metadata.
-    public init(socketPath: String, configuration: ServiceConfiguration, eventLoop: EventLoop, logger: Logger) {
+    ///   - metrics: where request, grant, wait and message metrics go (default: nowhere).
+    public init(
+        socketPath: String, configuration: ServiceConfiguration, eventLoop: EventLoop, logger: Logger,
+        metrics: ServerMetrics = .disabled
+    ) {
         self.socketPath = socketPath
+        self.metrics = metrics
         self.eventLoop = eventLoop
         self.logger = logger
         self.service = LockspaceService(configuration: configuration, logger: logger)
@@ -55,6 +65,17 @@ public final class DLMServer: @unchecked Sendable {
         try await eventLoop.submit {
             try self.service.createConfiguredLockspace(name: name, mode: mode, valueBlockLength: valueBlockLength)
         }.get()
+    }
+
+    /// Applies a reloaded configuration (privileges, `dump_config` text) on the loop.
+    public func reconfigure(_ configuration: ServiceConfiguration) async throws {
+        try await eventLoop.submit { self.service.reconfigure(configuration) }.get()
+    }
+
+    /// Totals for the daemon's status line; call on `eventLoop`.
+    public var census: LockspaceService.Census {
+        eventLoop.preconditionInEventLoop()
+        return service.census()
     }
 
     /// Binds the socket and starts accepting clients. A stale socket file (nobody listening) is replaced;
@@ -92,8 +113,22 @@ public final class DLMServer: @unchecked Sendable {
             return futures
         }.get()) ?? []
         for future in closing { try? await future.get() }
+        try? await eventLoop.submit { self.leaveLockspaces() }.get()
         SocketFile.remove(path: socketPath)
         logger.info("stopped", metadata: ["dlm.socket": "\(socketPath)"])
+    }
+
+    /// Logs what each lockspace still held when the last client left (orphans and the daemon's own
+    /// lockspaces end with the process; a cluster node will also tell its peers here).
+    private func leaveLockspaces() {
+        for lockspace in service.lockspaces.values.sorted(by: { $0.name < $1.name }) {
+            logger.info(
+                "left lockspace",
+                metadata: [
+                    "dlm.lockspace": "\(lockspace.name)", "dlm.locks": "\(lockspace.engine.lockCount)",
+                    "dlm.orphans": "\(lockspace.engine.orphanCount)",
+                ])
+        }
     }
 
     /// Runs `body` with the service on the loop (for tests and administrative reads).

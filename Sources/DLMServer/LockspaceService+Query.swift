@@ -36,6 +36,24 @@ extension LockspaceService {
         return lockspace
     }
 
+    /// Totals across every lockspace, for metrics and the daemon's status line.
+    public struct Census: Sendable, Equatable {
+        public var lockspaces: Int
+        public var locks: Int
+        public var resources: Int
+        public var sessions: Int
+    }
+
+    /// Counts lockspaces, locks, resources and connected sessions.
+    public func census() -> Census {
+        var census = Census(lockspaces: lockspaces.count, locks: 0, resources: 0, sessions: sessions.count)
+        for lockspace in lockspaces.values {
+            census.locks += lockspace.engine.lockCount
+            census.resources += lockspace.engine.resourceCount
+        }
+        return census
+    }
+
     // MARK: - Reports
 
     func lsText() -> String {
@@ -54,13 +72,29 @@ extension LockspaceService {
         return text.isEmpty ? "no lockspaces\n" : text
     }
 
+    /// Node, membership and one line per lockspace: what an operator reads first in an incident.
+    /// A single node is always its own quorate membership, generation 1.
     func statusText() -> String {
         var text = "cluster_name \(configuration.clusterName)\n"
         text += "our_nodeid \(configuration.nodeID)\n"
         text += "members \(configuration.nodeID)\n"
+        text += "generation 1\n"
         text += "quorate 1\n"
         text += "lockspaces \(lockspaces.count)\n"
         text += "clients \(sessions.count)\n"
+        for lockspace in lockspaces.values.sorted(by: { $0.name < $1.name }) {
+            var waiting = 0
+            var converting = 0
+            for name in lockspace.engine.resourceNames() {
+                guard let resource = lockspace.engine.resourceSnapshot(name) else { continue }
+                waiting += resource.waiting.count
+                converting += resource.converting.count
+            }
+            text += "lockspace \(lockspace.name) state running members \(configuration.nodeID)"
+            text += " handles \(lockspace.handles.count) resources \(lockspace.engine.resourceCount)"
+            text += " locks \(lockspace.engine.lockCount) converting \(converting) waiting \(waiting)"
+            text += " orphans \(lockspace.engine.orphanCount)\n"
+        }
         return text
     }
 
@@ -68,7 +102,7 @@ extension LockspaceService {
         var text = ""
         for name in lockspace.engine.resourceNames().sorted() {
             guard let resource = lockspace.engine.resourceSnapshot(name) else { continue }
-            text += "Resource len \(name.bytes.count)  \"\(name)\"\nMaster\n"
+            text += "Resource len \(name.bytes.count)  \"\(name)\"\nMaster node \(configuration.nodeID) (local)\n"
             if let block = resource.valueBlock {
                 text += "LVB len \(block.count) seq \(resource.valueBlockSequence)"
                 text += resource.valueBlockInvalid ? " invalid\n" : "\n"
@@ -88,8 +122,7 @@ extension LockspaceService {
         line += " node \(lock.owner.node) pid \(lock.owner.pid)"
         if lock.isOrphan { line += " orphan" }
         if let since = lock.waitingSince {
-            let waited = now.duration(since: since).components
-            line += " wait \(waited.seconds)s"
+            line += " wait \(Self.milliseconds(now.duration(since: since)))"
         }
         return line + "\n"
     }
@@ -109,6 +142,14 @@ extension LockspaceService {
     }
 
     // MARK: - Formatting
+
+    /// A duration as seconds with millisecond resolution: `1.234s`.
+    static func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        let millis = max(0, seconds) * 1000 + max(0, attoseconds) / 1_000_000_000_000_000
+        let fraction = String(millis % 1000)
+        return "\(millis / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)s"
+    }
 
     static func hex<T: BinaryInteger>(_ value: T, width: Int) -> String {
         let digits = String(value, radix: 16)

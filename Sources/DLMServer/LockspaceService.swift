@@ -22,8 +22,8 @@ public struct LockspaceService {
         var lockspace: LockspaceName?
     }
 
-    /// Settings in force.
-    public let configuration: ServiceConfiguration
+    /// Settings in force (`reconfigure` replaces the reloadable ones).
+    public private(set) var configuration: ServiceConfiguration
     var logger: Logger
     var lockspaces: [LockspaceName: Lockspace] = [:]
     var sessions: [UInt64: Session] = [:]
@@ -38,6 +38,14 @@ public struct LockspaceService {
         self.configuration = configuration
         self.logger = logger
         effects.reserveCapacity(16)
+    }
+
+    /// Applies a reloaded configuration's privileges and `dump_config` text. The node id, cluster name
+    /// and limits are fixed for the process's life and stay as they are.
+    public mutating func reconfigure(_ reloaded: ServiceConfiguration) {
+        configuration.createUIDs = reloaded.createUIDs
+        configuration.createGIDs = reloaded.createGIDs
+        configuration.configurationText = reloaded.configurationText
     }
 
     /// Number of lockspaces hosted.

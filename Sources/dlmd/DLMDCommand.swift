@@ -39,8 +39,10 @@ struct DLMDCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration: DaemonConfiguration
+        let overrides: DaemonConfiguration.Overrides
         do {
-            configuration = try effectiveConfiguration()
+            overrides = try commandLineOverrides()
+            configuration = try effectiveConfiguration(overrides)
         } catch {
             var standardError = StandardError()
             print("dlmd: \(error)", to: &standardError)
@@ -50,17 +52,21 @@ struct DLMDCommand: AsyncParsableCommand {
             print(configuration.dumpText(), terminator: "")
             return
         }
-        let level = configuration.logLevel
+        let level = LogLevelControl(configuration.logLevel)
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            ControlledLogHandler(inner: StreamLogHandler.standardError(label: label), control: level)
         }
         let logger = Logger(label: "dlmd")
-        try await DLMDaemon.run(configuration: configuration, logger: logger)
+        try await DLMDaemon.run(
+            configuration: configuration, logger: logger, configPath: configPath, overrides: overrides, logLevel: level)
     }
 
-    private func effectiveConfiguration() throws -> DaemonConfiguration {
+    /// The file read at start: --config, else the default file when it is readable.
+    private var configPath: String? {
+        config ?? (access(Self.defaultConfigPath, R_OK) == 0 ? Self.defaultConfigPath : nil)
+    }
+
+    private func commandLineOverrides() throws -> DaemonConfiguration.Overrides {
         var overrides = DaemonConfiguration.Overrides(socketPath: socket, nodeID: nodeID)
         if let logLevel {
             guard let level = Logger.Level(rawValue: logLevel) else {
@@ -69,9 +75,12 @@ struct DLMDCommand: AsyncParsableCommand {
             overrides.logLevel = level
         }
         if let nodeID, nodeID == 0 { throw ValidationError("--node-id must be at least 1") }
+        return overrides
+    }
+
+    private func effectiveConfiguration(_ overrides: DaemonConfiguration.Overrides) throws -> DaemonConfiguration {
         var file = ConfigFile()
-        let path = config ?? (access(Self.defaultConfigPath, R_OK) == 0 ? Self.defaultConfigPath : nil)
-        if let path {
+        if let path = configPath {
             do {
                 file = try DLMDaemon.loadConfigFile(path: path)
             } catch {
