@@ -6,16 +6,18 @@ SWIFT       ?= swift
 CONFIG      ?= config/single-node.conf
 PREFIX      ?= /usr/local
 DESTDIR     ?=
-BIN_DIR      = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
-DEB_PACKAGES = libdlm-dev pkg-config
+BIN_DIR     := $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
+# libdlm-dev: Debian's libdlm.h, which the C tests compile against; libsystemd-dev: sd_notify;
+# systemd, groff-base, man-db: the unit-file and man-page checks in the tests.
+DEB_PACKAGES = libdlm-dev pkg-config libsystemd-dev systemd groff-base man-db
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build run test test-swift test-c cluster sim bench install uninstall clean
+.PHONY: help deps build run test test-swift test-c install uninstall clean
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-deps: ## Install missing Debian packages (libdlm-dev for the C tests' reference header)
+deps: ## Install missing Debian packages
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
@@ -24,7 +26,7 @@ deps: ## Install missing Debian packages (libdlm-dev for the C tests' reference 
 
 build: deps ## Build dlmd, dlm_tool, the Swift library and the C library
 	$(SWIFT) build
-	@if [ -f clib/Makefile ]; then $(MAKE) -s -C clib all; fi
+	$(MAKE) -s -C clib all
 
 run: build ## Start a single-node dlmd on ./run/dlmd.sock (Ctrl-C stops it)
 	@mkdir -p run
@@ -34,25 +36,19 @@ run: build ## Start a single-node dlmd on ./run/dlmd.sock (Ctrl-C stops it)
 test: build test-swift test-c ## Build and run every test
 
 test-swift:
-	$(SWIFT) test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
 
 test-c:
-	@if [ -f clib/Makefile ]; then $(MAKE) -C clib test DLMD=$(BIN_DIR)/dlmd; fi
+	$(MAKE) -C clib test DLMD=$(BIN_DIR)/dlmd
 
-install: build ## Install binaries, libraries, header, unit and example config (PREFIX, DESTDIR)
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)/etc/dlmd
-	install -m 0755 $(BIN_DIR)/dlmd $(DESTDIR)$(PREFIX)/sbin/dlmd
-	install -m 0755 $(BIN_DIR)/dlm_tool $(DESTDIR)$(PREFIX)/bin/dlm_tool
-	install -m 0644 systemd/dlmd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/dlmd.service
-	install -m 0644 config/dlmd.conf $(DESTDIR)/etc/dlmd/dlmd.conf.example
-	@if [ -f clib/Makefile ]; then $(MAKE) -C clib install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR); fi
+include mk/service.mk
 
-uninstall: ## Remove what install put in place
-	rm -f $(DESTDIR)$(PREFIX)/sbin/dlmd $(DESTDIR)$(PREFIX)/bin/dlm_tool \
-	      $(DESTDIR)$(PREFIX)/lib/systemd/system/dlmd.service $(DESTDIR)/etc/dlmd/dlmd.conf.example
-	@if [ -f clib/Makefile ]; then $(MAKE) -C clib uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR); fi
+install: build install-service ## Install binaries, libraries, header, unit, man pages, example config (PREFIX, DESTDIR)
+
+uninstall: uninstall-service ## Remove what install put in place
 
 clean: ## Remove build products
 	$(SWIFT) package clean
-	@if [ -f clib/Makefile ]; then $(MAKE) -C clib clean; fi
+	$(MAKE) -C clib clean
 	rm -rf run
