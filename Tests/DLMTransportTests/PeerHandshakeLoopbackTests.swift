@@ -11,7 +11,7 @@ import Testing
 
 @testable import DLMTransport
 
-@Suite(.timeLimit(.minutes(1))) struct PeerHandshakeLoopbackTests {
+@Suite(.serialized, .timeLimit(.minutes(1))) struct PeerHandshakeLoopbackTests {
     /// Starts nodes 1 and 2 with the given configurations and waits `settle` for a handshake attempt.
     private func pair(
         _ harness: TransportHarness, _ config1: TransportConfiguration, _ config2: TransportConfiguration
@@ -31,8 +31,8 @@ import Testing
         try await withHarness { harness in
             let other = try SharedSecret(bytes: Array(repeating: 0x33, count: 40))
             try await pair(
-                harness, TransportHarness.configuration(node: 1, peers: [2]),
-                TransportHarness.configuration(node: 2, peers: [1], secret: other)
+                harness, harness.configuration(node: 1, peers: [2]),
+                harness.configuration(node: 2, peers: [1], secret: other)
             )
             #expect(try await harness.waitUntil { harness.refusals("badMAC") > 0 })
             #expect(try await neverUp(harness))
@@ -44,8 +44,8 @@ import Testing
     func wrongCluster() async throws {
         try await withHarness { harness in
             try await pair(
-                harness, TransportHarness.configuration(node: 1, peers: [2], cluster: "alpha"),
-                TransportHarness.configuration(node: 2, peers: [1], cluster: "beta")
+                harness, harness.configuration(node: 1, peers: [2], cluster: harness.cluster),
+                harness.configuration(node: 2, peers: [1], cluster: "beta")
             )
             #expect(try await harness.waitUntil { harness.refusals("wrongCluster") > 0 })
             #expect(try await neverUp(harness))
@@ -56,8 +56,8 @@ import Testing
     func unknownNode() async throws {
         try await withHarness { harness in
             try await pair(
-                harness, TransportHarness.configuration(node: 1, peers: [2]),
-                TransportHarness.configuration(node: 2, peers: [3])
+                harness, harness.configuration(node: 1, peers: [2]),
+                harness.configuration(node: 2, peers: [3])
             )
             #expect(try await harness.waitUntil { harness.refusals("unknownNode") > 0 })
             #expect(try await neverUp(harness))
@@ -68,8 +68,8 @@ import Testing
     func addressMismatch() async throws {
         try await withHarness { harness in
             // Node 2 expects node 1 at 127.0.0.2; node 1 dials from 127.0.0.1.
-            try await harness.start(TransportHarness.configuration(node: 1, peers: [2]))
-            let port2 = try await harness.start(TransportHarness.configuration(node: 2, peers: [1]))
+            try await harness.start(harness.configuration(node: 1, peers: [2]))
+            let port2 = try await harness.start(harness.configuration(node: 2, peers: [1]))
             try await harness.onLoop {
                 harness.transports[2]!.updatePeer(PeerEndpoint(node: 1, host: "127.0.0.2", port: harness.ports[1]!))
                 harness.transports[1]!.updatePeer(PeerEndpoint(node: 2, host: "127.0.0.1", port: port2))
@@ -82,8 +82,8 @@ import Testing
     @Test("garbage bytes close the raw connection; the transport keeps serving its peer")
     func garbageClosesLink() async throws {
         try await withHarness { harness in
-            try await harness.start(TransportHarness.configuration(node: 1, peers: [2]))
-            let port2 = try await harness.start(TransportHarness.configuration(node: 2, peers: [1]))
+            try await harness.start(harness.configuration(node: 1, peers: [2]))
+            let port2 = try await harness.start(harness.configuration(node: 2, peers: [1]))
             try await harness.connect()
             #expect(try await harness.waitUntil { harness.allUp() })
             let client = try RawPeerClient(port: port2)
@@ -100,7 +100,7 @@ import Testing
     @Test("an oversize declared length is refused from the header alone")
     func oversizeLengthRefused() async throws {
         try await withHarness { harness in
-            let port = try await harness.start(TransportHarness.configuration(node: 2, peers: [1]))
+            let port = try await harness.start(harness.configuration(node: 2, peers: [1]))
             let client = try RawPeerClient(port: port)
             // A HELLO header declaring a 2 GiB payload; no payload follows.
             var header: [UInt8] = [0x44, 0x4C, 0x4D, 0x57, 1, 1, WireMessageType.hello.rawValue, 0]
@@ -115,7 +115,7 @@ import Testing
     @Test("a non-HELLO frame before authentication is refused")
     func heartbeatBeforeHelloRefused() async throws {
         try await withHarness { harness in
-            let port = try await harness.start(TransportHarness.configuration(node: 2, peers: [1]))
+            let port = try await harness.start(harness.configuration(node: 2, peers: [1]))
             let client = try RawPeerClient(port: port)
             let frame = try WireFrame(lockspace: 0, sender: 1, message: .heartbeat(sentAt: 1)).encoded()
             client.write(Array(frame.readableBytesView))
@@ -128,7 +128,7 @@ import Testing
     @Test("a client that never says HELLO is cut off after the handshake timeout")
     func helloTimeout() async throws {
         try await withHarness { harness in
-            var config = TransportHarness.configuration(node: 2, peers: [1])
+            var config = harness.configuration(node: 2, peers: [1])
             config.handshakeTimeout = .milliseconds(200)
             let port = try await harness.start(config)
             let client = try RawPeerClient(port: port)

@@ -11,13 +11,13 @@ import Testing
 
 @testable import DLMTransport
 
-@Suite(.timeLimit(.minutes(1))) struct PeerTransportLoopbackTests {
+@Suite(.serialized, .timeLimit(.minutes(1))) struct PeerTransportLoopbackTests {
     @Test("three nodes exchange thousands of messages in order, exactly once")
     func threeNodesExactlyOnce() async throws {
         try await withHarness { harness in
             let nodes: [NodeID] = [1, 2, 3]
             for node in nodes {
-                try await harness.start(TransportHarness.configuration(node: node, peers: nodes.filter { $0 != node }))
+                try await harness.start(harness.configuration(node: node, peers: nodes.filter { $0 != node }))
             }
             try await harness.connect()
             #expect(try await harness.waitUntil { harness.allUp() })
@@ -34,6 +34,16 @@ import Testing
                 }
             }
             #expect(done)
+            if !done {
+                harness.printProblems()
+                try await harness.onLoop {
+                    for to in nodes {
+                        for from in nodes where from != to {
+                            print("DBG \(from)->\(to) got \(harness.recorders[to]!.sequence(from: from).count) unacked \(harness.transports[from]!.unacknowledgedCount(to: to)) state \(String(describing: harness.transports[from]!.linkState(of: to)))")
+                        }
+                    }
+                }
+            }
             try await harness.onLoop {
                 for to in nodes {
                     for from in nodes where from != to {
@@ -52,8 +62,8 @@ import Testing
     @Test("a connection closed mid-stream is redialed; unacknowledged frames are resent exactly once")
     func reconnectResends() async throws {
         try await withHarness { harness in
-            try await harness.start(TransportHarness.configuration(node: 1, peers: [2]))
-            try await harness.start(TransportHarness.configuration(node: 2, peers: [1]))
+            try await harness.start(harness.configuration(node: 1, peers: [2]))
+            try await harness.start(harness.configuration(node: 2, peers: [1]))
             try await harness.connect()
             #expect(try await harness.waitUntil { harness.allUp() })
             try await harness.onLoop { try harness.sendNumbered(0..<3000, from: 1, to: 2) }
@@ -82,10 +92,10 @@ import Testing
     @Test("a silent peer is reported down after the heartbeat timeout, and up when it returns")
     func heartbeatTimeoutDownThenUp() async throws {
         try await withHarness { harness in
-            var config1 = TransportHarness.configuration(node: 1, peers: [2])
+            var config1 = harness.configuration(node: 1, peers: [2])
             config1.dialAttemptsBeforeUnreachable = 1000
             try await harness.start(config1)
-            let port2 = try await harness.start(TransportHarness.configuration(node: 2, peers: [1]))
+            let port2 = try await harness.start(harness.configuration(node: 2, peers: [1]))
             try await harness.connect()
             #expect(try await harness.waitUntil { harness.allUp() })
             // Idle links stay up: heartbeats keep them alive well past the timeout.
@@ -93,7 +103,7 @@ import Testing
             #expect(try await harness.onLoop { harness.recorders[1]!.lastState(of: 2) == .up })
             try await harness.stop(2)
             #expect(try await harness.waitUntil { harness.recorders[1]!.lastState(of: 2) == .down })
-            var again = TransportHarness.configuration(node: 2, peers: [1])
+            var again = harness.configuration(node: 2, peers: [1])
             again.listenPort = port2
             try await harness.start(again)
             try await harness.connect()
@@ -109,15 +119,15 @@ import Testing
     @Test("a restarted peer (new incarnation) gets a fresh session: old queued frames are dropped")
     func newIncarnationResetsSession() async throws {
         try await withHarness { harness in
-            try await harness.start(TransportHarness.configuration(node: 1, peers: [2]))
-            let port2 = try await harness.start(TransportHarness.configuration(node: 2, peers: [1], incarnation: 10))
+            try await harness.start(harness.configuration(node: 1, peers: [2]))
+            let port2 = try await harness.start(harness.configuration(node: 2, peers: [1], incarnation: 10))
             try await harness.connect()
             #expect(try await harness.waitUntil { harness.allUp() })
             try await harness.stop(2)
             #expect(try await harness.waitUntil { harness.transports[1]!.peers[2]!.connection == nil })
             try await harness.onLoop { try harness.sendNumbered(0..<5, from: 1, to: 2) }
             #expect(try await harness.onLoop { harness.transports[1]!.unacknowledgedCount(to: 2) } == 5)
-            var restarted = TransportHarness.configuration(node: 2, peers: [1], incarnation: 11)
+            var restarted = harness.configuration(node: 2, peers: [1], incarnation: 11)
             restarted.listenPort = port2
             try await harness.start(restarted)
             try await harness.connect()
@@ -134,7 +144,7 @@ import Testing
     @Test("a peer that refuses every dial is reported unreachable after the configured attempts")
     func dialFailuresReportUnreachable() async throws {
         try await withHarness { harness in
-            try await harness.start(TransportHarness.configuration(node: 1, peers: [2]))
+            try await harness.start(harness.configuration(node: 1, peers: [2]))
             try await harness.onLoop { harness.transports[1]!.updatePeer(PeerEndpoint(node: 2, host: "127.0.0.1", port: 1)) }
             #expect(try await harness.waitUntil { harness.recorders[1]!.lastState(of: 2) == .unreachable })
             #expect(try await harness.onLoop { harness.transports[1]!.peers[2]!.failedDials } >= 3)
@@ -144,7 +154,7 @@ import Testing
     @Test("a full send queue refuses the message and reports the peer unreachable")
     func queueOverflowReportsUnreachable() async throws {
         try await withHarness { harness in
-            var config = TransportHarness.configuration(node: 1, peers: [2])
+            var config = harness.configuration(node: 1, peers: [2])
             config.sendQueueDepthMax = 5
             try await harness.start(config)
             try await harness.onLoop {

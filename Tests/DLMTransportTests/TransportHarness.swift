@@ -33,16 +33,21 @@ final class TransportHarness: @unchecked Sendable {
     var transports: [NodeID: PeerTransport] = [:]
     var recorders: [NodeID: TransportRecorder] = [:]
     var ports: [NodeID: Int] = [:]
+    var configuredPeers: [NodeID: Set<NodeID>] = [:]
+
+    /// A cluster name of this harness only, so concurrently running tests can never join each other
+    /// (a port freed by one test may be reused by another).
+    let cluster = "test-\(UInt64.random(in: 0...UInt64.max))"
 
     /// A configuration with short timers for tests; peers get port 0 until `connect`.
-    static func configuration(
-        node: NodeID, peers: [NodeID], cluster: String = "alpha", secret: SharedSecret = secret,
+    func configuration(
+        node: NodeID, peers: [NodeID], cluster: String? = nil, secret: SharedSecret = TransportHarness.secret,
         incarnation: UInt64 = 1, peerHost: String = "127.0.0.1"
     ) -> TransportConfiguration {
         var config = TransportConfiguration(
             nodeID: node, listenHost: "127.0.0.1", listenPort: 0,
             peers: peers.map { PeerEndpoint(node: $0, host: peerHost, port: 0) },
-            clusterName: cluster, secret: secret, incarnation: incarnation
+            clusterName: cluster ?? self.cluster, secret: secret, incarnation: incarnation
         )
         config.heartbeatInterval = .milliseconds(100)
         config.heartbeatTimeout = .milliseconds(600)
@@ -68,6 +73,7 @@ final class TransportHarness: @unchecked Sendable {
             return transport.start()
         }.get()
         ports[config.nodeID] = address.port!
+        configuredPeers[config.nodeID] = Set(config.peers.map(\.node))
         return address.port!
     }
 
@@ -75,7 +81,7 @@ final class TransportHarness: @unchecked Sendable {
     func connect(host: String = "127.0.0.1") async throws {
         try await loop.submit {
             for (node, transport) in self.transports {
-                for (peer, port) in self.ports where peer != node {
+                for (peer, port) in self.ports where self.configuredPeers[node]!.contains(peer) {
                     transport.updatePeer(PeerEndpoint(node: peer, host: host, port: port))
                 }
             }
@@ -126,6 +132,13 @@ final class TransportHarness: @unchecked Sendable {
     /// Log messages with `reason` metadata equal to `reason`.
     func refusals(_ reason: String) -> Int {
         logs.entries.filter { $0.message == "peer link refused" && $0.metadata["dlm.reason"] == "\(reason)" }.count
+    }
+
+    /// Prints warnings and errors (for diagnosing a failed test).
+    func printProblems() {
+        for entry in logs.entries where entry.level >= .info {
+            print("LOG \(entry.level) \(entry.message) \(entry.metadata)")
+        }
     }
 
     func shutdown() async throws {
