@@ -48,7 +48,9 @@ extension PeerTransport {
         return EventLoopFuture.andAllComplete(closing, on: eventLoop)
     }
 
-    private func close(_ connection: PeerConnection) -> EventLoopFuture<Void> {
+    /// Closes a connection on purpose (its close is expected, nothing is logged).
+    @discardableResult
+    func close(_ connection: PeerConnection) -> EventLoopFuture<Void> {
         connection.isClosing = true
         connection.handshakeTimeout?.cancel()
         return connection.channel.close().recover { _ in }
@@ -116,7 +118,7 @@ extension PeerTransport {
         let connection = PeerConnection(channel: channel, handshake: handshake)
         pending[ObjectIdentifier(connection)] = connection
         if isShutDown {
-            _ = close(connection)
+            close(connection)
             return connection
         }
         connection.handshakeTimeout = eventLoop.scheduleTask(in: .init(configuration.handshakeTimeout)) {
@@ -151,7 +153,7 @@ extension PeerTransport {
                 "dlm.node": "\(connection.peer.map { "\($0)" } ?? "?")",
             ]
         )
-        _ = close(connection)
+        close(connection)
     }
 
     /// A decoder or channel error: log it and close the link.
@@ -165,7 +167,7 @@ extension PeerTransport {
                 "dlm.node": "\(connection.peer.map { "\($0)" } ?? "?")",
             ]
         )
-        _ = close(connection)
+        close(connection)
     }
 
     /// The channel closed: detach it from its peer; the dialing side reconnects.

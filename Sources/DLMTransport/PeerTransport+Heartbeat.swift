@@ -17,7 +17,7 @@ extension PeerTransport {
             if state.reported == .up, now - state.lastHeard > timeout {
                 logger.debug("peer heartbeat timeout", metadata: ["dlm.node": "\(state.node)"])
                 report(.down, for: state)
-                if let connection = state.connection { connectionFailed(connection, error: ChannelError.inputClosed) }
+                if let connection = state.connection { close(connection) }
                 continue
             }
             guard state.connection != nil, now - state.lastSent >= halfInterval else { continue }

@@ -44,6 +44,8 @@ public final class PeerTransport {
     var serverChannel: Channel?
     var heartbeatTask: RepeatedTask?
     var flushScheduled = false
+    /// Buffers written and flushed so far (one per peer per tick with output); for tests and metrics.
+    var flushCount = 0
     var isShutDown = false
     let allocator = ByteBufferAllocator()
     var nonceSource = SystemRandomNumberGenerator()
@@ -117,7 +119,9 @@ public final class PeerTransport {
         do {
             directives = try state.session.send(PeerMessage(lockspace: lockspace, message: message))
         } catch {
-            logger.error("peer send queue full", metadata: ["dlm.node": "\(node)", "dlm.queue": "\(state.session.unacknowledgedCount)"])
+            if state.reported != .unreachable {
+                logger.error("peer send queue full", metadata: ["dlm.node": "\(node)", "dlm.queue": "\(state.session.unacknowledgedCount)"])
+            }
             report(.unreachable, for: state)
             throw .queueFull(node)
         }
@@ -192,6 +196,7 @@ public final class PeerTransport {
             }
             let bytes = state.output
             state.output = allocator.buffer(capacity: 0)
+            flushCount += 1
             connection.channel.writeAndFlush(bytes, promise: nil)
         }
     }

@@ -59,8 +59,30 @@ import Testing
         }
     }
 
-    @Test("a connection closed mid-stream is redialed; unacknowledged frames are resent exactly once")
-    func reconnectResends() async throws {
+    @Test("a burst of sends in one event-loop tick is written with one flush")
+    func oneFlushPerTick() async throws {
+        try await withHarness { harness in
+            try await harness.start(harness.configuration(node: 1, peers: [2]))
+            try await harness.start(harness.configuration(node: 2, peers: [1]))
+            try await harness.connect()
+            #expect(try await harness.waitUntil { harness.allUp() })
+            let before = try await harness.onLoop {
+                let before = harness.transports[1]!.flushCount
+                try harness.sendNumbered(0..<1000, from: 1, to: 2)
+                return before
+            }
+            #expect(try await harness.waitUntil { harness.recorders[2]!.sequence(from: 1).count == 1000 })
+            let flushes = try await harness.onLoop { harness.transports[1]!.flushCount - before }
+            // One flush for the burst, plus at most a few heartbeats that may fall in the same window.
+            #expect(flushes >= 1 && flushes <= 5, "\(flushes) flushes for 1000 messages")
+        }
+    }
+
+    @Test(
+        "a connection closed mid-stream is redialed; unacknowledged frames are resent exactly once",
+        arguments: [NodeID(1), 2]
+    )
+    func reconnectResends(closingSide: NodeID) async throws {
         try await withHarness { harness in
             try await harness.start(harness.configuration(node: 1, peers: [2]))
             try await harness.start(harness.configuration(node: 2, peers: [1]))
@@ -69,7 +91,8 @@ import Testing
             try await harness.onLoop { try harness.sendNumbered(0..<3000, from: 1, to: 2) }
             #expect(try await harness.waitUntil { !harness.recorders[2]!.messages.isEmpty })
             let firstChannel = try await harness.onLoop { () -> Channel? in
-                let channel = harness.transports[1]!.peers[2]!.connection?.channel
+                let other: NodeID = closingSide == 1 ? 2 : 1
+                let channel = harness.transports[closingSide]!.peers[other]!.connection?.channel
                 channel?.close(promise: nil)
                 try harness.sendNumbered(3000..<4000, from: 1, to: 2)
                 try harness.sendNumbered(0..<500, from: 2, to: 1)
@@ -83,7 +106,8 @@ import Testing
             try await harness.onLoop {
                 #expect(harness.recorders[2]!.sequence(from: 1) == Array(0..<4000))
                 #expect(harness.recorders[1]!.sequence(from: 2) == Array(0..<500))
-                #expect(harness.transports[1]!.peers[2]!.connection?.channel !== firstChannel)
+                let other: NodeID = closingSide == 1 ? 2 : 1
+                #expect(harness.transports[closingSide]!.peers[other]!.connection?.channel !== firstChannel)
                 #expect(harness.transports[1]!.linkState(of: 2) == .up)
             }
         }
