@@ -5,7 +5,7 @@ import DLMCore
 /// The state of the link to one peer, as reported through `PeerTransport.onPeerState`.
 ///
 ///     (none) ──authenticated──▶ up ──silent for heartbeatTimeout──▶ down ──authenticated──▶ up
-///       │                        │
+///       │ └──not heard from within heartbeatTimeout of the start──▶ down
 ///       └─N failed dials / send queue overflow──▶ unreachable ──authenticated──▶ up
 ///
 /// A peer that restarted (new incarnation) is reported `down` and then `up` again. A state is only

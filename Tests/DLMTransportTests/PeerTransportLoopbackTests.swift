@@ -140,6 +140,17 @@ import Testing
         }
     }
 
+    @Test("a configured peer never heard from is reported down after the heartbeat timeout")
+    func absentPeerReportedDown() async throws {
+        try await withHarness { harness in
+            let started = ContinuousClock.now
+            try await harness.start(harness.configuration(node: 2, peers: [1]))
+            #expect(try await harness.waitUntil { harness.recorders[2]!.lastState(of: 1) == .down })
+            #expect(ContinuousClock.now - started >= .milliseconds(600))
+            #expect(try await harness.onLoop { harness.recorders[2]!.states.map(\.state) } == [.down])
+        }
+    }
+
     @Test("a restarted peer (new incarnation) gets a fresh session: old queued frames are dropped")
     func newIncarnationResetsSession() async throws {
         try await withHarness { harness in
