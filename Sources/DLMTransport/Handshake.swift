@@ -23,6 +23,8 @@ public enum HandshakeRefusal: String, Sendable, Hashable {
     case unexpectedMessage
     /// No authentication within the handshake timeout.
     case helloTimeout
+    /// `Limits.peerUnauthenticatedConnectionsMax` accepted connections are already in their handshake.
+    case tooManyPending
 }
 
 /// One connection's handshake. The lower node id dials (initiator), the other accepts:

@@ -116,6 +116,10 @@ extension PeerTransport {
             peerHosts: peers.mapValues { $0.endpoint.host }
         )
         let connection = PeerConnection(channel: channel, handshake: handshake)
+        if role == .acceptor, pendingAcceptedCount >= Limits.peerUnauthenticatedConnectionsMax {
+            refuse(connection, reason: .tooManyPending)
+            return connection
+        }
         pending[ObjectIdentifier(connection)] = connection
         if isShutDown {
             close(connection)
@@ -126,6 +130,11 @@ extension PeerTransport {
         }
         if let hello = connection.handshake.start() { write(hello, on: connection, flush: true) }
         return connection
+    }
+
+    /// Accepted connections that have not authenticated yet.
+    private var pendingAcceptedCount: Int {
+        pending.values.reduce(0) { $0 + ($1.handshake.role == .acceptor ? 1 : 0) }
     }
 
     /// Writes a link message straight to a connection (handshake frames, before the session runs).

@@ -137,4 +137,23 @@ import Testing
             #expect(harness.refusals("helloTimeout") == 1)
         }
     }
+
+    @Test("accepted connections beyond the handshake limit are closed at once")
+    func tooManyPendingConnections() async throws {
+        try await withHarness { harness in
+            var config = harness.configuration(node: 2, peers: [1])
+            config.handshakeTimeout = .seconds(8)
+            let port = try await harness.start(config)
+            var clients: [RawPeerClient] = []
+            defer { clients.forEach { $0.closeSocket() } }
+            for _ in 0..<Limits.peerUnauthenticatedConnectionsMax { clients.append(try RawPeerClient(port: port)) }
+            // Let the transport accept them all before the one over the limit.
+            #expect(try await harness.waitUntil { harness.transports[2]!.pending.count == Limits.peerUnauthenticatedConnectionsMax })
+            let extra = try RawPeerClient(port: port)
+            #expect(extra.waitForClose(seconds: 3))
+            extra.closeSocket()
+            #expect(harness.refusals("tooManyPending") == 1)
+            #expect(!clients[0].waitForClose(seconds: 1))
+        }
+    }
 }
