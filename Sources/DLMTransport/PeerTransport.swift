@@ -56,6 +56,10 @@ public final class PeerTransport {
     ///   - eventLoop: the loop that will own all state and run the callbacks.
     ///   - logger: the transport's logger.
     public init(configuration: TransportConfiguration, eventLoop: EventLoop, logger: Logger) {
+        invariant(
+            (try? configuration.validate()) != nil, "peer transport configuration was not validated",
+            dump: "node \(configuration.nodeID) peers \(configuration.peers.map(\.node))"
+        )
         self.configuration = configuration
         self.eventLoop = eventLoop
         self.logger = logger
