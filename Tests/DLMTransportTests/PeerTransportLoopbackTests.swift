@@ -12,25 +12,31 @@ import Testing
 @testable import DLMTransport
 
 @Suite(.serialized, .timeLimit(.minutes(1))) struct PeerTransportLoopbackTests {
+    /// Heartbeat timeout of the bulk-transfer tests: long enough that a loaded 2-core machine running
+    /// a debug build never mistakes a busy loop for a dead peer.
+    let bulkTimeout: Duration = .seconds(3)
+    /// Longest wait for a bulk transfer (about 2 s unloaded; CI may run every suite at once).
+    let bulkWait: Duration = .seconds(15)
+
     @Test("three nodes exchange thousands of messages in order, exactly once")
     func threeNodesExactlyOnce() async throws {
         try await withHarness { harness in
             let nodes: [NodeID] = [1, 2, 3]
             for node in nodes {
-                try await harness.start(harness.configuration(node: node, peers: nodes.filter { $0 != node }))
+                try await harness.start(harness.configuration(node: node, peers: nodes.filter { $0 != node }, heartbeatTimeout: bulkTimeout))
             }
             try await harness.connect()
             #expect(try await harness.waitUntil { harness.allUp() })
-            let count: UInt32 = 2000
+            let count: UInt32 = 1500
             try await harness.onLoop {
                 for from in nodes {
                     for to in nodes where to != from { try harness.sendNumbered(0..<count, from: from, to: to) }
                 }
             }
             let expected = Array(0..<count)
-            let done = try await harness.waitUntil {
+            let done = try await harness.waitUntil(timeout: bulkWait) {
                 nodes.allSatisfy { to in
-                    nodes.filter { $0 != to }.allSatisfy { harness.recorders[to]!.sequence(from: $0).count >= Int(count) }
+                    nodes.filter { $0 != to }.allSatisfy { harness.recorders[to]!.count(from: $0) >= Int(count) }
                 }
             }
             #expect(done)
@@ -62,8 +68,8 @@ import Testing
     @Test("a burst of sends in one event-loop tick is written with one flush")
     func oneFlushPerTick() async throws {
         try await withHarness { harness in
-            try await harness.start(harness.configuration(node: 1, peers: [2]))
-            try await harness.start(harness.configuration(node: 2, peers: [1]))
+            try await harness.start(harness.configuration(node: 1, peers: [2], heartbeatTimeout: bulkTimeout))
+            try await harness.start(harness.configuration(node: 2, peers: [1], heartbeatTimeout: bulkTimeout))
             try await harness.connect()
             #expect(try await harness.waitUntil { harness.allUp() })
             let before = try await harness.onLoop {
@@ -71,7 +77,7 @@ import Testing
                 try harness.sendNumbered(0..<1000, from: 1, to: 2)
                 return before
             }
-            #expect(try await harness.waitUntil { harness.recorders[2]!.sequence(from: 1).count == 1000 })
+            #expect(try await harness.waitUntil { harness.recorders[2]!.count(from: 1) == 1000 })
             let flushes = try await harness.onLoop { harness.transports[1]!.flushCount - before }
             // One flush for the burst, plus at most a few heartbeats that may fall in the same window.
             #expect(flushes >= 1 && flushes <= 5, "\(flushes) flushes for 1000 messages")
@@ -84,8 +90,8 @@ import Testing
     )
     func reconnectResends(closingSide: NodeID) async throws {
         try await withHarness { harness in
-            try await harness.start(harness.configuration(node: 1, peers: [2]))
-            try await harness.start(harness.configuration(node: 2, peers: [1]))
+            try await harness.start(harness.configuration(node: 1, peers: [2], heartbeatTimeout: bulkTimeout))
+            try await harness.start(harness.configuration(node: 2, peers: [1], heartbeatTimeout: bulkTimeout))
             try await harness.connect()
             #expect(try await harness.waitUntil { harness.allUp() })
             try await harness.onLoop { try harness.sendNumbered(0..<3000, from: 1, to: 2) }
@@ -99,8 +105,8 @@ import Testing
                 return channel
             }
             #expect(firstChannel != nil)
-            let done = try await harness.waitUntil {
-                harness.recorders[2]!.sequence(from: 1).count >= 4000 && harness.recorders[1]!.sequence(from: 2).count >= 500
+            let done = try await harness.waitUntil(timeout: bulkWait) {
+                harness.recorders[2]!.count(from: 1) >= 4000 && harness.recorders[1]!.count(from: 2) >= 500
             }
             #expect(done)
             try await harness.onLoop {

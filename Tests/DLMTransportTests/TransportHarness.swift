@@ -14,6 +14,15 @@ import NIOPosix
 final class TransportRecorder: @unchecked Sendable {
     var messages: [(from: NodeID, lockspace: UInt32, message: WireMessage)] = []
     var states: [(node: NodeID, state: PeerLinkState)] = []
+    /// Messages received per sender, kept incrementally so polling it costs nothing on the loop.
+    var counts: [NodeID: Int] = [:]
+
+    func record(_ from: NodeID, _ lockspace: UInt32, _ message: WireMessage) {
+        messages.append((from, lockspace, message))
+        counts[from, default: 0] += 1
+    }
+
+    func count(from node: NodeID) -> Int { counts[node] ?? 0 }
 
     /// The `pid` field of every PURGE from `node`, in arrival order (tests number messages with it).
     func sequence(from node: NodeID) -> [UInt32] {
@@ -42,7 +51,7 @@ final class TransportHarness: @unchecked Sendable {
     /// A configuration with short timers for tests; peers get port 0 until `connect`.
     func configuration(
         node: NodeID, peers: [NodeID], cluster: String? = nil, secret: SharedSecret = TransportHarness.secret,
-        incarnation: UInt64 = 1, peerHost: String = "127.0.0.1"
+        incarnation: UInt64 = 1, peerHost: String = "127.0.0.1", heartbeatTimeout: Duration = .milliseconds(600)
     ) -> TransportConfiguration {
         var config = TransportConfiguration(
             nodeID: node, listenHost: "127.0.0.1", listenPort: 0,
@@ -50,7 +59,7 @@ final class TransportHarness: @unchecked Sendable {
             clusterName: cluster ?? self.cluster, secret: secret, incarnation: incarnation
         )
         config.heartbeatInterval = .milliseconds(100)
-        config.heartbeatTimeout = .milliseconds(600)
+        config.heartbeatTimeout = heartbeatTimeout
         config.handshakeTimeout = .seconds(2)
         config.reconnectDelayInitial = .milliseconds(20)
         config.reconnectDelayMax = .milliseconds(200)
@@ -66,7 +75,7 @@ final class TransportHarness: @unchecked Sendable {
         let recorder = TransportRecorder()
         let address = try await loop.flatSubmit {
             let transport = PeerTransport(configuration: config, eventLoop: self.loop, logger: logger)
-            transport.onMessage = { recorder.messages.append(($0, $1, $2)) }
+            transport.onMessage = { recorder.record($0, $1, $2) }
             transport.onPeerState = { recorder.states.append(($0, $1)) }
             self.transports[config.nodeID] = transport
             self.recorders[config.nodeID] = recorder
@@ -93,12 +102,12 @@ final class TransportHarness: @unchecked Sendable {
         try await loop.submit(body).get()
     }
 
-    /// Polls `condition` on the loop every 10 ms until it holds or `timeout` passes.
+    /// Polls `condition` on the loop every 20 ms until it holds or `timeout` passes.
     func waitUntil(timeout: Duration = .seconds(5), _ condition: @escaping @Sendable () -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if try await onLoop(condition) { return true }
-            try await Task.sleep(for: .milliseconds(10))
+            try await Task.sleep(for: .milliseconds(20))
         }
         return try await onLoop(condition)
     }
