@@ -106,7 +106,8 @@ public final class PeerTransport {
     }
 
     /// Queues a sequenced message for `node`; it is written at the end of this event-loop tick if the
-    /// link is up, and otherwise on the next authenticated connection.
+    /// link is up, and otherwise on the next authenticated connection. This node itself is not a peer
+    /// (`unknownPeer`): the caller delivers its own messages locally.
     /// - Throws: `PeerTransportError` for an unknown peer, a link-level or invalid message, a full
     ///   send queue (the peer is then reported `.unreachable`), or after shutdown.
     public func send(_ message: WireMessage, lockspace: UInt32, to node: NodeID) throws(PeerTransportError) {
