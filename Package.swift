@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // MARK: - Deterministic core (no I/O, no clocks)
@@ -38,6 +39,17 @@ let package = Package(
         ),
 
         // MARK: - Shells
+        .target(
+            name: "DLMTransport",
+            dependencies: [
+                "DLMCore", "DLMWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: shell
+        ),
         .target(
             name: "DLMServer",
             dependencies: [
@@ -120,6 +132,17 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "DLMTransportTests",
+            dependencies: [
+                "DLMTransport", "DLMWire", "DLMCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
+            swiftSettings: shell
         ),
         .testTarget(name: "DLMTests", dependencies: ["DLM", "DLMCore", "DLMClientProtocol"]),
     ]

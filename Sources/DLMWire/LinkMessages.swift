@@ -14,8 +14,11 @@ public struct Hello: Sendable, Hashable {
     public var clusterName: String
     /// A fresh random challenge.
     public var nonce: [UInt8]
-    /// HMAC-SHA256 over the peer's nonce (zeros when there is nothing to answer yet).
+    /// HMAC-SHA256 proving the shared secret (zeros when there is nothing to answer yet).
     public var mac: [UInt8]
+    /// Identifies this run of the sender's daemon; a new value means the peer restarted (protocol 1.1;
+    /// 0 when a 1.0 peer sent the HELLO).
+    public var incarnation: UInt64
 
     /// Nonce length.
     public static let nonceBytes = 32
@@ -25,12 +28,22 @@ public struct Hello: Sendable, Hashable {
     public static let clusterNameBytesMax = 64
     /// Bytes before the cluster name.
     static let fixedBytes = 8 + nonceBytes + macBytes
+    /// Bytes of the incarnation that follows the cluster name (protocol 1.1).
+    static let incarnationBytes = 8
 
-    public init(node: NodeID, clusterName: String, nonce: [UInt8], mac: [UInt8]) {
+    /// Creates a HELLO payload.
+    /// - Parameters:
+    ///   - node: the sender's node id.
+    ///   - clusterName: 1...64 bytes of UTF-8.
+    ///   - nonce: `nonceBytes` random bytes.
+    ///   - mac: `macBytes` bytes (zeros when nothing is answered yet).
+    ///   - incarnation: the sender's run identifier.
+    public init(node: NodeID, clusterName: String, nonce: [UInt8], mac: [UInt8], incarnation: UInt64 = 0) {
         self.node = node
         self.clusterName = clusterName
         self.nonce = nonce
         self.mac = mac
+        self.incarnation = incarnation
     }
 
     func validate() throws(WireError) {
@@ -40,7 +53,7 @@ public struct Hello: Sendable, Hashable {
         guard mac.count == Self.macBytes else { throw .malformed(.mac) }
     }
 
-    var encodedBytes: Int { Self.fixedBytes + clusterName.utf8.count }
+    var encodedBytes: Int { Self.fixedBytes + clusterName.utf8.count + Self.incarnationBytes }
 
     func encode(into buffer: inout ByteBuffer) {
         buffer.writeWire(node)
@@ -50,6 +63,7 @@ public struct Hello: Sendable, Hashable {
         buffer.writeBytes(nonce)
         buffer.writeBytes(mac)
         buffer.writeBytes(Array(clusterName.utf8))
+        buffer.writeWire(incarnation)
     }
 
     static func decode(from buffer: inout ByteBuffer) throws(WireError) -> Hello {
@@ -62,8 +76,10 @@ public struct Hello: Sendable, Hashable {
         guard Int(nameLength) <= clusterNameBytesMax else { throw .malformed(.clusterName) }
         let nameBytes = try buffer.readWireBytes(Int(nameLength), field: .clusterName)
         guard let name = String(validating: nameBytes, as: UTF8.self) else { throw .malformed(.clusterName) }
+        // A 1.0 HELLO ends here; 1.1 appends the incarnation.
+        let incarnation: UInt64 = buffer.readableBytes == 0 ? 0 : try buffer.readWire()
         try buffer.expectFullyRead()
-        let hello = Hello(node: node, clusterName: name, nonce: nonce, mac: mac)
+        let hello = Hello(node: node, clusterName: name, nonce: nonce, mac: mac, incarnation: incarnation)
         try hello.validate()
         return hello
     }

@@ -40,8 +40,9 @@ public struct WireFrame: Sendable, Hashable {
     public static let magic: UInt32 = 0x574D_4C44
     /// Protocol major version; a peer with another major is refused.
     public static let protocolMajor: UInt8 = 1
-    /// Protocol minor version; higher minors only add message types.
-    public static let protocolMinor: UInt8 = 0
+    /// Protocol minor version; higher minors only add message types or append optional fields
+    /// (1.1: the HELLO incarnation).
+    public static let protocolMinor: UInt8 = 1
     /// Header length in bytes.
     public static let headerBytes = 28
     /// Largest payload a frame may carry.

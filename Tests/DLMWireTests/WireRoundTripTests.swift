@@ -77,4 +77,20 @@ import Testing
         #expect(throws: WireError.frameTooLarge(bytes: frame.encodedBytes)) { try frame.encode(into: &buffer) }
         #expect(buffer.readableBytes == 0)
     }
+
+    /// A protocol 1.0 HELLO (no trailing incarnation) still decodes, with incarnation 0; a partial
+    /// incarnation is refused.
+    @Test func helloWithoutIncarnationDecodesAsVersionOnePointZero() throws {
+        let hello = Hello(node: 3, clusterName: "alpha", nonce: Array(0..<32), mac: Array(repeating: 9, count: 32), incarnation: 99)
+        var full = ByteBuffer()
+        hello.encode(into: &full)
+        var legacy = full.getSlice(at: 0, length: full.readableBytes - Hello.incarnationBytes)!
+        let decoded = try Hello.decode(from: &legacy)
+        #expect(decoded.incarnation == 0)
+        #expect(decoded.node == 3 && decoded.clusterName == "alpha" && decoded.mac == hello.mac)
+        var partial = full.getSlice(at: 0, length: full.readableBytes - 3)!
+        #expect(throws: WireError.self) { try Hello.decode(from: &partial) }
+        var current = full
+        #expect(try Hello.decode(from: &current) == hello)
+    }
 }

@@ -84,7 +84,7 @@ enum WireSamples {
         case .recoveryLookupReply: return .recoveryLookupReply(RecoveryHeader(result: 3, id: 1, sequence: 2, sequenceReply: 2))
         case .lockTransfer: return .lockTransfer(recoveryHeader, recoveryLock())
         case .lockTransferReply: return .lockTransferReply(recoveryHeader, recoveryLock())
-        case .hello: return .hello(Hello(node: 1, clusterName: "alpha", nonce: Array(0..<32), mac: Array(repeating: 0, count: 32)))
+        case .hello: return .hello(Hello(node: 1, clusterName: "alpha", nonce: Array(0..<32), mac: Array(repeating: 0, count: 32), incarnation: 7))
         case .helloReply: return .helloReply(Hello(node: 2, clusterName: "alpha", nonce: Array(32..<64), mac: Array(64..<96)))
         case .heartbeat: return .heartbeat(sentAt: 1_234_567_890)
         default: return .ack
@@ -158,7 +158,7 @@ enum WireSamples {
     static func randomHello(using rng: inout SeededGenerator) -> Hello {
         let nameLength = Int.random(in: 1...Hello.clusterNameBytesMax, using: &rng)
         let clusterName = String((0..<nameLength).map { _ in "abcdefghijklmnopqrstuvwxyz-0123456789".randomElement(using: &rng)! })
-        return Hello(node: rng.next32(), clusterName: clusterName, nonce: randomBytes(32, using: &rng), mac: randomBytes(32, using: &rng))
+        return Hello(node: rng.next32(), clusterName: clusterName, nonce: randomBytes(32, using: &rng), mac: randomBytes(32, using: &rng), incarnation: rng.next())
     }
 
     /// A random message of `type`, every field drawn from its valid range.
