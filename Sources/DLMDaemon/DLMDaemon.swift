@@ -16,6 +16,9 @@ import Glibc
 ///     load config ──▶ 1-thread event loop ──▶ DLMServer(start: bind socket) ──▶ configured lockspaces
 ///        ──▶ ServiceGroup.run ──signal──▶ graceful shutdown: stop accepting, close clients, remove socket
 public enum DLMDaemon {
+    /// How long a graceful shutdown may take before the group escalates to cancellation.
+    public static let gracefulShutdownDurationMax: Duration = .seconds(10)
+
     /// Reads and parses a configuration file.
     /// - Throws: `ConfigError` (`line N: message`), or one without a line when the file cannot be read.
     public static func loadConfigFile(path: String) throws(ConfigError) -> ConfigFile {
@@ -38,9 +41,10 @@ public enum DLMDaemon {
                     name: lockspace.name, mode: lockspace.mode, valueBlockLength: lockspace.valueBlockLength)
             }
             let service = ClientServerService(server: server)
-            let serviceGroup = ServiceGroup(
-                configuration: .init(
-                    services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            var groupConfiguration = ServiceGroupConfiguration(
+                services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            groupConfiguration.maximumGracefulShutdownDuration = gracefulShutdownDurationMax
+            let serviceGroup = ServiceGroup(configuration: groupConfiguration)
             logger.info(
                 "dlmd starting",
                 metadata: ["dlm.node": "\(configuration.nodeID)", "dlm.cluster": "\(configuration.clusterName)"])

@@ -99,6 +99,19 @@ public struct LockspaceService {
         case .query(let kind, let name):
             query(session: session, requestID: requestID, kind: kind, name: name, now: now, output: &output)
         }
+        assert(checkInvariants(), "lockspace invariants")  // debug builds: full engine check after every request
+    }
+
+    /// Runs every lockspace engine's invariant check (each stops the process on a violation).
+    /// - Returns: true, so it can sit inside `assert`.
+    public func checkInvariants() -> Bool {
+        for lockspace in lockspaces.values {
+            lockspace.engine.checkInvariants()
+            invariant(
+                lockspace.handles.allSatisfy { sessions[$0]?.lockspace == lockspace.name },
+                "a lockspace lists a handle that is not bound to it", dump: "\(lockspace.name)")
+        }
+        return true
     }
 
     // MARK: - Timers

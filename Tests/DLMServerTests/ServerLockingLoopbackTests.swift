@@ -172,6 +172,54 @@ struct ServerLockingLoopbackTests {
         }
     }
 
+    @Test("the RESULT of a LOCK is the first frame, before its completion")
+    func resultFirst() async throws {
+        try await withServer { harness in
+            let a = try harness.client()
+            a.send(lockRequest(.ex, "first"))
+            let first = try a.receive()
+            #expect(first == ReplyFrame(requestID: 2, message: .result(RequestResult(errno: 0, lockID: 1))))
+            let second = try a.receive()
+            #expect(second == ReplyFrame(requestID: 0, message: .completion(CompletionCallback(lockID: 1, status: .granted, grantedMode: .ex))))
+        }
+    }
+
+    @Test("deadlock-cancel of a waiting conversion completes with EDEADLK; VALBLK without an LVB is EINVAL")
+    func deadlockCancel() async throws {
+        try await withServer { harness in
+            let a = try harness.client()
+            let b = try harness.client()
+            try a.ok(lockRequest(.pr, "dl"))
+            _ = try a.completion()
+            let bLock = try b.ok(lockRequest(.pr, "dl"))
+            _ = try b.completion()
+            try b.ok(lockRequest(.ex, "dl", flags: .convert, lockID: bLock))
+            try b.ok(.unlock(UnlockCall(lockID: bLock, deadlockCancel: true)))
+            #expect(try b.completion() == CompletionCallback(lockID: bLock, status: .deadlock, grantedMode: .pr))
+            #expect(try b.call(lockRequest(.cr, "v", flags: .valueBlock)).errno == DLMErrno.EINVAL.rawValue)
+        }
+    }
+
+    @Test("a lockdebug answer longer than one frame arrives in several QUERY_TEXT chunks")
+    func longQuery() async throws {
+        try await withServer { harness in
+            let a = try harness.client()
+            for index in 0..<150 { try a.ok(lockRequest(.nl, "resource-number-\(index)")) }
+            for _ in 0..<150 { _ = try a.completion() }
+            let id = a.send(.query(kind: .lockdebug, name: "test"))
+            var chunks: [String] = []
+            while true {
+                let frame = try a.receive()
+                guard case .queryText(let last, let text) = frame.message, frame.requestID == id else { continue }
+                chunks.append(text)
+                if last { break }
+            }
+            #expect(chunks.count > 1)
+            let text = chunks.joined()
+            #expect((0..<150).allSatisfy { text.contains("\"resource-number-\($0)\"") })
+        }
+    }
+
     @Test("the per-client lock cap answers ENOMEM")
     func lockCap() async throws {
         try await withServer(ServiceConfiguration(nodeID: 1, locksPerClientMax: 2)) { harness in
