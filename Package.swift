@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "dlm_tool", targets: ["dlm_tool"]),
         .library(name: "DLM", targets: ["DLM"]),
         .library(name: "DLMEngine", targets: ["DLMEngine"]),
+        .executable(name: "dlm-bench", targets: ["dlm-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -22,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // MARK: - Deterministic core (no I/O, no clocks)
@@ -70,6 +72,17 @@ let package = Package(
             swiftSettings: shell
         ),
 
+        // MARK: - Benchmarks (docs/benchmarks.md)
+        .executableTarget(
+            name: "dlm-bench",
+            dependencies: [
+                "DLM",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: shell
+        ),
+
         // MARK: - Tests
         .testTarget(name: "DLMCoreTests", dependencies: ["DLMCore"]),
         .testTarget(
@@ -95,5 +108,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DLMTests", dependencies: ["DLM", "DLMCore", "DLMClientProtocol"]),
+        .testTarget(name: "DLMBenchTests", dependencies: []),
     ]
 )
