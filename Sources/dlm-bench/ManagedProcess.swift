@@ -37,22 +37,22 @@ final class ManagedProcess: @unchecked Sendable {
 
     /// Waits up to `seconds` for the process to exit, then kills it; returns its stdout.
     func finish(within seconds: Double) throws -> String {
-        let data = readAll(within: seconds)
+        let deadline = Date().addingTimeInterval(seconds)
+        let data = readAll(until: deadline)
+        while process.isRunning, Date() < deadline { usleep(1_000) }
+        let name = process.executableURL?.lastPathComponent ?? "child"
         if process.isRunning {
             stop()
-            throw BenchError(description: "\(process.executableURL?.lastPathComponent ?? "child") ran over \(seconds) s")
+            throw BenchError(description: "\(name) ran over \(seconds) s")
         }
         process.waitUntilExit()
         Watchdog.unregister(pid)
-        guard process.terminationStatus == 0 else {
-            throw BenchError(description: "\(process.executableURL?.lastPathComponent ?? "child") failed: \(log)")
-        }
+        guard process.terminationStatus == 0 else { throw BenchError(description: "\(name) failed: \(log)") }
         return String(decoding: data, as: UTF8.self)
     }
 
-    private func readAll(within seconds: Double) -> Data {
+    private func readAll(until deadline: Date) -> Data {
         let handle = stdoutPipe.fileHandleForReading
-        let deadline = Date().addingTimeInterval(seconds)
         let box = DataBox()
         let reader = Thread { box.set(handle.readDataToEndOfFile()) }
         reader.start()

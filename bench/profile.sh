@@ -1,0 +1,32 @@
+#!/bin/sh
+# profile.sh — where dlmd's CPU goes under one loadgen workload: starts a private release dlmd,
+# records it with `perf record -e cpu-clock -g` (a software clock; this VM has no hardware counters)
+# while bench/build/loadgen runs, and prints the top of `perf report` by self time and by children.
+# Usage: sh profile.sh WORKLOAD [loadgen args...]   e.g. sh profile.sh pipelined --clients 16 --depth 16
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top="$here/.."
+workload=${1:-local}
+shift 2>/dev/null || true
+tmp=$(mktemp -d /tmp/bench-profile.XXXXXX)
+dpid=""
+cleanup() {
+	[ -n "$dpid" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+printf 'cluster_name=bench\nour_nodeid=1\nlog_level=warning\n' >"$tmp/dlmd.conf"
+"$top/.build/release/dlmd" --config "$tmp/dlmd.conf" --socket "$tmp/dlmd.sock" --foreground >"$tmp/dlmd.log" 2>&1 &
+dpid=$!
+i=0
+while [ ! -S "$tmp/dlmd.sock" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+export DLMD_SOCKET="$tmp/dlmd.sock"
+timeout 60 perf record -q -e cpu-clock -g -p "$dpid" -o "$tmp/perf.data" -- sleep 4 2>/dev/null &
+ppid=$!
+sleep 0.3
+timeout 60 "$here/build/loadgen" --workload "$workload" --lockspace bench --seconds 3 "$@"
+wait "$ppid"
+echo "## dlmd self time (top 25)"
+perf report -i "$tmp/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -25
+echo "## dlmd including callees (top 25)"
+perf report -i "$tmp/perf.data" --children --sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -25
