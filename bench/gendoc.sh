@@ -11,7 +11,7 @@ trap 'rm -f "$out" "$out.new"' EXIT
 sh "$here/redis.sh" "$@" >"$out"
 {
 	sed -n '1,/<!-- BEGIN MEASURED -->/p' "$doc"
-	echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') with \`make -C bench doc\` (\`$(basename "$1") ${*#"$1"}\`)."
+	echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') with \`make -C bench doc\` (\`$(basename "$1")${*#"$1"}\`); load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)."
 	echo
 	echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr)"
 	echo "- $(swift --version 2>/dev/null | head -1)"
@@ -20,8 +20,9 @@ sh "$here/redis.sh" "$@" >"$out"
 	echo
 	echo "Latencies in µs; \`p50/unixRTT\` divides each p50 by the raw Unix-socket round trip's p50 of the same run."
 	echo
-	sed -n '/^| workload /,/^$/p' "$out"
-	sed -n '/^| target /,/^$/p' "$out"
+	sed -n '/^| workload /,/^$/p' "$out" | grep '^|'
+	echo
+	sed -n '/^| target /,/^$/p' "$out" | grep '^|'
 	echo
 	echo '<details><summary>JSON lines of this run</summary>'
 	echo

@@ -24,9 +24,12 @@ export DLMD_SOCKET="$tmp/dlmd.sock"
 timeout 60 perf record -q -e cpu-clock -g -p "$dpid" -o "$tmp/perf.data" -- sleep 4 2>/dev/null &
 ppid=$!
 sleep 0.3
-timeout 60 "$here/build/loadgen" --workload "$workload" --lockspace bench --seconds 3 "$@"
+/usr/bin/time -f "## loadgen: %e s wall, %U s user, %S s sys" timeout 60 "$here/build/loadgen" --workload "$workload" --lockspace bench --seconds 3 "$@"
 wait "$ppid"
-echo "## dlmd self time (top 25)"
-perf report -i "$tmp/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -25
-echo "## dlmd including callees (top 25)"
-perf report -i "$tmp/perf.data" --children --sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -25
+demangle() { if command -v swift-demangle >/dev/null 2>&1; then swift-demangle --simplified; else cat; fi; }
+tidy() { grep -E '^ +[0-9]' | sed 's/ *- *- *$//' | demangle | cut -c1-200; }
+echo "## dlmd: $(perf report -i "$tmp/perf.data" --stdio 2>/dev/null | grep -m1 '^# Samples') (cpu-clock, 4 s window)"
+echo "## dlmd self time (top 30)"
+perf report -i "$tmp/perf.data" --no-children --sort symbol --stdio 2>/dev/null | tidy | head -30
+echo "## dlmd including callees (top 40)"
+perf report -i "$tmp/perf.data" --children --sort symbol --stdio 2>/dev/null | tidy | head -40
