@@ -236,7 +236,7 @@ static int run_held(int argc, char **argv, const char *lsname, const char *path,
 	if (save_samples(path2, w, 1) < 0)
 		return 1;
 	char extra[400];
-	double per_lock = rss0 > 0 && rss1 > 0 ? (double)(rss1 - rss0) * 1024.0 / (double)hold : -1;
+	double per_lock = hold > 0 && rss0 > 0 && rss1 > 0 ? (double)(rss1 - rss0) * 1024.0 / (double)hold : -1;
 	snprintf(extra, sizeof extra,
 			",\"held\":%llu,\"held_small\":%llu,\"rss_before_kb\":%ld,\"rss_after_kb\":%ld,"
 			"\"bytes_per_lock\":%.1f,\"acquire_seconds\":%.3f,\"acquire_per_second\":%.0f,"

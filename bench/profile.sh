@@ -3,6 +3,7 @@
 # records it with `perf record -e cpu-clock -g` (a software clock; this VM has no hardware counters)
 # while bench/build/loadgen runs, and prints the top of `perf report` by self time and by children.
 # Usage: sh profile.sh WORKLOAD [loadgen args...]   e.g. sh profile.sh pipelined --clients 16 --depth 16
+# PROGRAM=rawgen sh profile.sh pipelined --clients 16 --depth 16   drives dlmd with bench/build/rawgen instead.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top="$here/.."
@@ -15,7 +16,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
-printf 'cluster_name=bench\nour_nodeid=1\nlog_level=warning\n' >"$tmp/dlmd.conf"
+printf 'cluster_name=bench\nour_nodeid=1\nlog_level=warning\nlockspace bench mode=0666\n' >"$tmp/dlmd.conf"
 "$top/.build/release/dlmd" --config "$tmp/dlmd.conf" --socket "$tmp/dlmd.sock" --foreground >"$tmp/dlmd.log" 2>&1 &
 dpid=$!
 i=0
@@ -24,7 +25,7 @@ export DLMD_SOCKET="$tmp/dlmd.sock"
 timeout 60 perf record -q -e cpu-clock -g -p "$dpid" -o "$tmp/perf.data" -- sleep 4 2>/dev/null &
 ppid=$!
 sleep 0.3
-/usr/bin/time -f "## loadgen: %e s wall, %U s user, %S s sys" timeout 60 "$here/build/loadgen" --workload "$workload" --lockspace bench --seconds 3 "$@"
+/usr/bin/time -f "## loadgen: %e s wall, %U s user, %S s sys" timeout 60 "$here/build/${PROGRAM:-loadgen}" --workload "$workload" --lockspace bench --seconds 3 "$@"
 wait "$ppid"
 demangle() { if command -v swift-demangle >/dev/null 2>&1; then swift-demangle --simplified; else cat; fi; }
 tidy() { grep -E '^ +[0-9]' | sed 's/ *- *- *$//' | demangle | cut -c1-200; }

@@ -25,6 +25,7 @@ struct Plan {
     func run() throws {
         for transport in ["unix", "tcp"] { emit(try roundTrip(transport)) }
         try runLibdlm()
+        try runRawProtocol()
         if settings.includeSwift {
             let swift = SwiftWorkloads(socketPath: daemon.socketPath, seconds: settings.seconds)
             emit(try swift.local())
@@ -90,6 +91,17 @@ struct Plan {
         many.depth = 1
         for key in keys { many.extra[key] = held.number(key) }
         emit(many)
+    }
+
+    /// The daemon without a client library: bench/rawgen pipelines frames itself, as a Redis client does.
+    private func runRawProtocol() throws {
+        for (workload, clients, depth) in [("local", 1, 1), ("pipelined", settings.clients, settings.depth)] {
+            let output = try runner.run(
+                "rawgen",
+                ["--socket", daemon.socketPath, "--lockspace", BenchLimits.lockspace, "--clients", "\(clients)",
+                 "--depth", "\(depth)"] + secondsArgument, budget: settings.seconds)
+            emit(runner.measurement(output, workload: workload, driver: "raw-proto-c", unit: "pair"))
+        }
     }
 
     private func runRedis(port: Int) throws {

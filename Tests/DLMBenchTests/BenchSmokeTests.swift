@@ -62,7 +62,7 @@ private func runBounded(_ executable: String, _ arguments: [String], seconds: Do
     let expected: Set<String> = [
         "roundtrip/raw-unix", "roundtrip/raw-tcp", "local/libdlm-c", "pipelined/libdlm-c", "contended/libdlm-c",
         "shared/libdlm-c", "shared-writer/libdlm-c", "held-1e3/libdlm-c", "held/libdlm-c", "local/swift",
-        "pipelined/swift", "contended/swift",
+        "pipelined/swift", "contended/swift", "local/raw-proto-c", "pipelined/raw-proto-c",
     ]
     #expect(seen == expected)
     for object in workloads {
