@@ -12,10 +12,17 @@ shift 2>/dev/null || true
 tmp=$(mktemp -d /tmp/bench-profile.XXXXXX)
 dpid=""
 cleanup() {
-	[ -n "$dpid" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
+	if [ -n "$dpid" ]; then
+		kill "$dpid" 2>/dev/null
+		i=0
+		while kill -0 "$dpid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+		kill -9 "$dpid" 2>/dev/null
+		wait "$dpid" 2>/dev/null
+	fi
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM PIPE
 printf 'cluster_name=bench\nour_nodeid=1\nlog_level=warning\nlockspace bench mode=0666\n' >"$tmp/dlmd.conf"
 "$top/.build/release/dlmd" --config "$tmp/dlmd.conf" --socket "$tmp/dlmd.sock" --foreground >"$tmp/dlmd.log" 2>&1 &
 dpid=$!

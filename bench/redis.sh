@@ -18,7 +18,8 @@ cleanup() {
 	fi
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM PIPE
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$REDIS" --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$tmp" \
 	--protected-mode yes --daemonize no --logfile "$tmp/redis.log" &
