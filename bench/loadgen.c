@@ -235,17 +235,22 @@ static int run_held(int argc, char **argv, const char *lsname, const char *path,
 	double elapsed = run_workers(w, 1, pairs_main, seconds);
 	if (save_samples(path2, w, 1) < 0)
 		return 1;
-	char extra[400];
+	/* Closing the holder makes dlmd release every held lock; a probe pair shows how long other
+	 * clients wait for that. */
+	uint64_t closed = bench_now_ns();
+	dlm_close_lockspace(holder);
+	release(w->ls, take(w->ls, LKM_EXMODE, "probe"));
+	double release_s = (double)(bench_now_ns() - closed) / 1e9;
+	char extra[480];
 	double per_lock = hold > 0 && rss0 > 0 && rss1 > 0 ? (double)(rss1 - rss0) * 1024.0 / (double)hold : -1;
 	snprintf(extra, sizeof extra,
 			",\"held\":%llu,\"held_small\":%llu,\"rss_before_kb\":%ld,\"rss_after_kb\":%ld,"
 			"\"bytes_per_lock\":%.1f,\"acquire_seconds\":%.3f,\"acquire_per_second\":%.0f,"
-			"\"small_ops\":%llu,\"small_seconds\":%.6f",
+			"\"small_ops\":%llu,\"small_seconds\":%.6f,\"release_stall_seconds\":%.4f",
 			(unsigned long long)hold, (unsigned long long)small, rss0, rss1, per_lock, acquire,
-			(double)(hold - small) / acquire, (unsigned long long)small_ops, small_elapsed);
+			(double)(hold - small) / acquire, (unsigned long long)small_ops, small_elapsed, release_s);
 	bench_print_result(w->s.ops, elapsed, extra);
 	close_workers(w, 1, 1);
-	dlm_close_lockspace(holder);
 	return 0;
 }
 

@@ -78,7 +78,7 @@ struct Plan {
     private func runHeld(driver: String) throws {
         let held = try loadgen(
             "held", clients: 1, depth: 1, files: 2, more: ["--hold", "\(settings.hold)", "--dlmd-pid", "\(daemon.pid)"])
-        let keys = ["held", "rss_before_kb", "rss_after_kb", "bytes_per_lock", "acquire_per_second"]
+        let keys = ["held", "rss_before_kb", "rss_after_kb", "bytes_per_lock", "acquire_per_second", "release_stall_seconds"]
         var few = runner.measurement(held, workload: "held-1e3", driver: driver, unit: "pair")
         few.operations = UInt64(held.number("small_ops"))
         few.seconds = held.number("small_seconds")

@@ -37,7 +37,8 @@ final class Report {
         if let held = find("held", "libdlm-c") {
             rows.append([
                 "held memory", "dlmd", "bytes/lock", "-", "-", "-", String(format: "%.0f", held.extra["bytes_per_lock"] ?? 0),
-                "-", "-", "\(Int(held.extra["held"] ?? 0)) locks",
+                "-", "-", "\(Int(held.extra["held"] ?? 0)) locks; release stall "
+                    + String(format: "%.3f s", held.extra["release_stall_seconds"] ?? 0),
             ])
         }
         return Report.markdown(rows)
