@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "dlm_tool", targets: ["dlm_tool"]),
         .library(name: "DLM", targets: ["DLM"]),
         .library(name: "DLMEngine", targets: ["DLMEngine"]),
+        .executable(name: "dlm-bench", targets: ["dlm-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -25,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // MARK: - Deterministic core (no I/O, no clocks)
@@ -97,6 +99,17 @@ let package = Package(
             swiftSettings: shell
         ),
 
+        // MARK: - Benchmarks (docs/benchmarks.md)
+        .executableTarget(
+            name: "dlm-bench",
+            dependencies: [
+                "DLM",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: shell
+        ),
+
         // MARK: - Tests
         .testTarget(name: "DLMCoreTests", dependencies: ["DLMCore"]),
         .testTarget(name: "DLMDirectoryTests", dependencies: ["DLMDirectory", "DLMCore"]),
@@ -145,5 +158,6 @@ let package = Package(
             swiftSettings: shell
         ),
         .testTarget(name: "DLMTests", dependencies: ["DLM", "DLMCore", "DLMClientProtocol"]),
+        .testTarget(name: "DLMBenchTests", dependencies: []),
     ]
 )

@@ -1,0 +1,123 @@
+// dlm-bench — the sequence of workloads one run measures, each bounded in time.
+
+import Foundation
+
+/// The parameters of one run.
+struct PlanSettings {
+    var seconds: Double
+    var clients: Int
+    var depth: Int
+    var contendedClients: Int
+    var sharedReaders: Int
+    var hold: Int
+    var includeSwift: Bool
+    var redisPort: Int?
+}
+
+/// Runs every workload against one daemon and collects the measurements.
+struct Plan {
+    let settings: PlanSettings
+    let runner: ProgramRunner
+    let daemon: Daemon
+    /// Called with each measurement as soon as it exists.
+    let emit: (Measurement) -> Void
+
+    func run() throws {
+        for transport in ["unix", "tcp"] { emit(try roundTrip(transport)) }
+        try runLibdlm()
+        try runRawProtocol()
+        if settings.includeSwift {
+            let swift = SwiftWorkloads(socketPath: daemon.socketPath, seconds: settings.seconds)
+            emit(try swift.local())
+            emit(try swift.pipelined(clients: settings.clients, depth: settings.depth))
+            emit(try swift.contended(clients: settings.contendedClients))
+        }
+        if let port = settings.redisPort { try runRedis(port: port) }
+    }
+
+    private var secondsArgument: [String] { ["--seconds", String(settings.seconds)] }
+
+    private func roundTrip(_ transport: String) throws -> Measurement {
+        let output = try runner.run(
+            "pingpong",
+            ["--transport", transport, "--req", "\(BenchLimits.requestBytes)", "--resp", "\(BenchLimits.responseBytes)"]
+                + secondsArgument, budget: settings.seconds)
+        var result = runner.measurement(output, workload: "roundtrip", driver: "raw-\(transport)", unit: "round trip")
+        result.clients = 1
+        result.depth = 1
+        result.extra = ["req_bytes": Double(BenchLimits.requestBytes), "resp_bytes": Double(BenchLimits.responseBytes)]
+        return result
+    }
+
+    private func loadgen(_ workload: String, clients: Int, depth: Int, files: Int = 1, more: [String] = []) throws
+        -> ProgramRunner.Output
+    {
+        try runner.run(
+            "loadgen",
+            ["--workload", workload, "--lockspace", BenchLimits.lockspace, "--clients", "\(clients)", "--depth", "\(depth)"]
+                + secondsArgument + more, budget: settings.seconds * 2 + Double(settings.hold) / 5_000, sampleFiles: files)
+    }
+
+    private func runLibdlm() throws {
+        let driver = "libdlm-c"
+        let local = try loadgen("local", clients: 1, depth: 1)
+        emit(runner.measurement(local, workload: "local", driver: driver, unit: "pair"))
+        let piped = try loadgen("pipelined", clients: settings.clients, depth: settings.depth)
+        emit(runner.measurement(piped, workload: "pipelined", driver: driver, unit: "pair"))
+        let hot = try loadgen("contended", clients: settings.contendedClients, depth: 1)
+        emit(runner.measurement(hot, workload: "contended", driver: driver, unit: "grant"))
+        let shared = try loadgen("shared", clients: settings.sharedReaders, depth: 1, files: 2)
+        emit(runner.measurement(shared, workload: "shared", driver: driver, unit: "PR pair"))
+        var writer = runner.measurement(shared, workload: "shared-writer", driver: driver, unit: "EX grant", histogram: 1)
+        writer.operations = UInt64(shared.number("writer_ops"))
+        writer.clients = 1
+        emit(writer)
+        try runHeld(driver: driver)
+    }
+
+    private func runHeld(driver: String) throws {
+        let held = try loadgen(
+            "held", clients: 1, depth: 1, files: 2, more: ["--hold", "\(settings.hold)", "--dlmd-pid", "\(daemon.pid)"])
+        let keys = ["held", "rss_before_kb", "rss_after_kb", "bytes_per_lock", "acquire_per_second", "release_stall_seconds"]
+        var few = runner.measurement(held, workload: "held-1e3", driver: driver, unit: "pair")
+        few.operations = UInt64(held.number("small_ops"))
+        few.seconds = held.number("small_seconds")
+        few.extra = ["held": held.number("held_small")]
+        few.clients = 1
+        few.depth = 1
+        emit(few)
+        var many = runner.measurement(held, workload: "held", driver: driver, unit: "pair", histogram: 1)
+        many.clients = 1
+        many.depth = 1
+        for key in keys { many.extra[key] = held.number(key) }
+        emit(many)
+    }
+
+    /// The daemon without a client library: bench/rawgen pipelines frames itself, as a Redis client does.
+    private func runRawProtocol() throws {
+        for (workload, clients, depth) in [("local", 1, 1), ("pipelined", settings.clients, settings.depth)] {
+            let output = try runner.run(
+                "rawgen",
+                ["--socket", daemon.socketPath, "--lockspace", BenchLimits.lockspace, "--clients", "\(clients)",
+                 "--depth", "\(depth)"] + secondsArgument, budget: settings.seconds)
+            emit(runner.measurement(output, workload: workload, driver: "raw-proto-c", unit: "pair"))
+        }
+    }
+
+    private func runRedis(port: Int) throws {
+        let driver = "redis-c"
+        let shapes: [(String, Int, Int, String)] = [
+            ("local", 1, 1, "pair"), ("pipelined", settings.clients, settings.depth, "pair"),
+            ("contended", settings.contendedClients, 1, "grant"),
+        ]
+        for (workload, clients, depth, unit) in shapes {
+            let output = try runner.run(
+                "redisgen",
+                ["--port", "\(port)", "--workload", workload, "--clients", "\(clients)", "--depth", "\(depth)"]
+                    + secondsArgument, budget: settings.seconds)
+            var result = runner.measurement(output, workload: workload, driver: driver, unit: unit)
+            result.extra["set_nx_attempts"] = output.number("attempts")
+            emit(result)
+        }
+    }
+}
