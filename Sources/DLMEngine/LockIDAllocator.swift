@@ -1,0 +1,70 @@
+// dlmd — DLMEngine: lock ids, lowest free id first (spec §2.7, edge case 56).
+
+import DLMCore
+
+/// Hands out lock ids ≥ 1, always the lowest id not in use. Freed ids go to a binary min-heap;
+/// fresh ids come from a counter, so allocation and release are O(log freed).
+struct LockIDAllocator: Sendable {
+    /// Next never-used id.
+    private(set) var nextFresh: LockID = 1
+    /// Freed ids (all < nextFresh), as a min-heap.
+    private var freed: [LockID] = []
+
+    /// Ids currently handed out.
+    var inUseCount: Int { Int(nextFresh - 1) - freed.count }
+
+    mutating func allocate() -> LockID {
+        if freed.isEmpty {
+            let id = nextFresh
+            nextFresh += 1
+            return id
+        }
+        return popMin()
+    }
+
+    mutating func release(_ id: LockID) {
+        invariant(id >= 1 && id < nextFresh, "released lock id was never allocated", dump: "id \(id)")
+        if id == nextFresh - 1 && freed.isEmpty {
+            nextFresh -= 1
+            return
+        }
+        freed.append(id)
+        siftUp(freed.count - 1)
+    }
+
+    /// Whether `id` is on the free heap (for invariant checks; O(n)).
+    func isFree(_ id: LockID) -> Bool { id >= nextFresh || freed.contains(id) }
+
+    private mutating func popMin() -> LockID {
+        let top = freed[0]
+        let last = freed.removeLast()
+        if !freed.isEmpty {
+            freed[0] = last
+            siftDown(0)
+        }
+        return top
+    }
+
+    private mutating func siftUp(_ start: Int) {
+        var child = start
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard freed[child] < freed[parent] else { return }
+            freed.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var parent = start
+        while true {
+            let left = 2 * parent + 1
+            guard left < freed.count else { return }
+            var smallest = left
+            if left + 1 < freed.count && freed[left + 1] < freed[left] { smallest = left + 1 }
+            guard freed[smallest] < freed[parent] else { return }
+            freed.swapAt(smallest, parent)
+            parent = smallest
+        }
+    }
+}
