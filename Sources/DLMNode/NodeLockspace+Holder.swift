@@ -124,11 +124,13 @@ extension NodeLockspace {
             grantRemote(lock.id, message, &directives)
             return
         }
+        let held = lock.granted == nil ? nil : (message.grantedMode ?? lock.granted)
+        locks[lock.id]?.granted = held
         locks[lock.id]?.requested = nil
         deliverCompletion(
-            lock.id, status: Self.status(message.result), flags: [], grantedMode: lock.granted, valueBlock: nil,
+            lock.id, status: Self.status(message.result), flags: [], grantedMode: held, valueBlock: nil,
             &directives)
-        if lock.granted == nil && !lock.inFlight.contains(.unlock) { freeLock(lock.id, now: now) }
+        if held == nil && !lock.inFlight.contains(.unlock) { freeLock(lock.id, now: now) }
     }
 
     /// UNLOCK_REPLY: the lock is gone (EUNLOCK, also when the master had lost it).
@@ -144,7 +146,9 @@ extension NodeLockspace {
         guard let lock = addressed(message, from: sender), lock.inFlight.contains(.cancel) else { return }
         locks[lock.id]?.inFlight.remove(.cancel)
         guard message.result != 0, lock.requested != nil else { return }
-        let held = lock.granted
+        // A CONVDEADLK conversion may have been demoted meanwhile: the master's mode wins.
+        let held = lock.granted == nil ? nil : (message.grantedMode ?? lock.granted)
+        locks[lock.id]?.granted = held
         locks[lock.id]?.requested = nil
         deliverCompletion(lock.id, status: Self.status(message.result), flags: [], grantedMode: held, valueBlock: nil, &directives)
         if held == nil && !lock.inFlight.contains(.unlock) { freeLock(lock.id, now: now) }

@@ -22,6 +22,7 @@ extension SimulationWorld {
 
     /// After the queue ran dry: every request completed, every lock and record is gone.
     mutating func finalChecks() {
+        for node in nodes { node.checkInvariants() }
         checker.checkQuiescent()
         for (index, client) in clients.enumerated() where !client.locks.isEmpty {
             checker.fail("client \(index) still has \(client.locks.count) locks")
