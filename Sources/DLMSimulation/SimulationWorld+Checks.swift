@@ -7,15 +7,19 @@ import DLMNode
 extension SimulationWorld {
     /// A node that masters a resource with locks must be the one its directory node records.
     mutating func checkMasteryViews() {
+        for index in nodes.indices { checkMasteryViews(of: index) }
+    }
+
+    /// The check above for the resources node `index` masters.
+    mutating func checkMasteryViews(of index: Int) {
         guard !options.noDirectory else { return }
-        for (index, node) in nodes.enumerated() {
-            guard let view = node.inspect(lockspace: lockspace) else { continue }
-            for (name, active) in view.mastered where active {
-                guard let directoryNode = node.directoryNode(lockspace: lockspace, name: name) else { continue }
-                let record = nodes[Int(directoryNode) - 1].directoryRecord(lockspace: lockspace, name: name)
-                if record != NodeID(index + 1) {
-                    checker.fail("node \(index + 1) masters \(name) but directory node \(directoryNode) records \(String(describing: record))")
-                }
+        let node = nodes[index]
+        guard let view = node.inspect(lockspace: lockspace) else { return }
+        for (name, active) in view.mastered where active {
+            guard let directoryNode = node.directoryNode(lockspace: lockspace, name: name) else { continue }
+            let record = nodes[Int(directoryNode) - 1].directoryRecord(lockspace: lockspace, name: name)
+            if record != NodeID(index + 1) {
+                checker.fail("node \(index + 1) masters \(name) but directory node \(directoryNode) records \(String(describing: record))")
             }
         }
     }

@@ -79,7 +79,7 @@ extension SimulationWorld {
                 sequence: frame.sequence, acknowledgement: frame.acknowledgement,
                 payload: Outbound(lockspace: frame.lockspace, message: frame.message))
             perform(directives, at: to, peer: from)
-            if rng.chance(30) { perform(sessions[to][from].flushAcknowledgement(), at: to, peer: from) }
+            if rng.chance(10) { perform(sessions[to][from].flushAcknowledgement(), at: to, peer: from) }
         } else {
             sessions[to][from].onAcknowledgement(frame.acknowledgement)
         }
