@@ -10,6 +10,8 @@ struct ClientLock: Sendable {
     var pending = false
     var unlocking = false
     var cancelled = false
+    /// The pending request has LKF_TIMEOUT: the client leaves it to expire.
+    var timed = false
 }
 
 /// A client handle on one node. Its state changes only through call results and delivered callbacks.
@@ -31,6 +33,7 @@ struct SimulatedClient: Sendable {
         }
         lock.pending = false
         lock.cancelled = false
+        lock.timed = false
         lock.granted = completion.grantedMode
         locks[completion.lockID] = lock
     }

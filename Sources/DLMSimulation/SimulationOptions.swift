@@ -28,6 +28,8 @@ public struct SimulationOptions: Sendable {
     public var clientThinkMicrosecondsMax: UInt64 = 600
     /// Toss time of inactive resources (short, so REMOVE races happen within a run).
     public var toss: Duration = .milliseconds(2)
+    /// Percent of new requests with LKF_TIMEOUT (1–3 centiseconds).
+    public var timeoutPercent = 5
     /// Test hook: the first grant that shares a resource with another non-NL holder is reported to
     /// the checker as EX, which must be caught as an incompatible grant.
     public var corruptOneGrant = false

@@ -40,7 +40,9 @@ extension SimulationWorld {
             drain(index)
             if clients[index].locks.isEmpty { return }
         }
-        let think = UInt64.random(in: 1...options.clientThinkMicrosecondsMax, using: &rng) * 1000
+        var think = UInt64.random(in: 1...options.clientThinkMicrosecondsMax, using: &rng) * 1000
+        // Now and then a client holds everything for long enough to expire LKF_TIMEOUT waits.
+        if rng.chance(3) { think += UInt64.random(in: 15_000...30_000, using: &rng) * 1000 }
         queue.push(.clientStep(index), at: now + think)
     }
 
@@ -76,6 +78,7 @@ extension SimulationWorld {
         let id = ids[Int.random(in: 0..<ids.count, using: &rng)]
         let lock = client.locks[id]!
         if lock.unlocking { return }
+        if lock.pending && lock.timed { return }
         if lock.pending {
             let roll = Int.random(in: 0..<100, using: &rng)
             if roll < 30 {
@@ -108,11 +111,17 @@ extension SimulationWorld {
         if rng.chance(10) { flags.insert(.noOrder) }
         if rng.chance(10) && mode != .pr { flags.insert(.alternatePR) }
         if rng.chance(10) { flags.insert(.headQueue) }
+        if mode == .nl && flags.isDisjoint(with: .noQueue) && rng.chance(20) { flags.insert(.expedite) }
+        var timeout: UInt32 = 0
+        if rng.chance(options.timeoutPercent) {
+            flags.insert(.timeout)
+            timeout = UInt32.random(in: 1...3, using: &rng)
+        }
         let block = clients[index].nextValueBlock(length: Limits.valueBlockBytesDefault)
         let client = clients[index]
         let request = LockRequest(
             owner: LockOwner(node: client.node, pid: client.pid, handle: client.handle), name: resource, mode: mode,
-            flags: flags, valueBlock: block, wantsBlockingCallbacks: rng.chance(80))
+            flags: flags, valueBlock: block, wantsBlockingCallbacks: rng.chance(80), timeoutCentiseconds: timeout)
         if options.trace { print("\(now / 1000)us lock@\(client.node) h\(client.handle) \(resource) \(mode) \(flags)") }
         let ls = lockspace
         let now = nowInstant
@@ -122,6 +131,7 @@ extension SimulationWorld {
         if let (id, outcome) = result, outcome == .completionFollows {
             checker.requested(node: client.node, lockID: id, handle: client.handle, resource: resource, isConvert: false)
             clients[index].locks[id] = ClientLock(resource: resource, granted: nil, pending: true)
+            clients[index].locks[id]?.timed = flags.contains(.timeout)
         }
         finish(index, directives)
     }
