@@ -12,7 +12,9 @@ import DLMCore
 struct Lock: Sendable {
     let id: LockID
     var owner: LockOwner
-    let resource: ResourceName
+    /// Slot of the resource in the engine's `ResourceTable` (the name lives there, so copying a
+    /// lock retains as little as possible).
+    let slot: Int32
     var queue: LockQueue
     /// Granted mode (`gr`); nil = IV (a new request not yet granted).
     var granted: LockMode?
@@ -38,10 +40,10 @@ struct Lock: Sendable {
     /// LKF_TIMEOUT deadline of the current wait.
     var deadline: MonotonicInstant?
 
-    init(id: LockID, request: LockRequest, now: MonotonicInstant) {
+    init(id: LockID, slot: Int32, request: LockRequest, now: MonotonicInstant) {
         self.id = id
+        self.slot = slot
         self.owner = request.owner
-        self.resource = request.name
         self.queue = .waiting
         self.granted = nil
         self.requested = request.mode
@@ -57,7 +59,7 @@ struct Lock: Sendable {
     /// The lock as a conversion: it holds a granted mode.
     var isConversion: Bool { granted != nil }
 
-    func snapshot() -> LockSnapshot {
+    func snapshot(resource: ResourceName) -> LockSnapshot {
         LockSnapshot(
             lockID: id, owner: owner, resource: resource, queue: queue, grantedMode: granted,
             requestedMode: requested, flags: flags, isOrphan: isOrphan,

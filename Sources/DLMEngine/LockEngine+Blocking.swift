@@ -6,7 +6,7 @@ extension LockEngine {
     /// Basts for a request or conversion that was just queued (or failed with NOQUEUEBAST): every
     /// other lock on the grant queue (and, with `includeConverting`, the convert queue) that blocks it.
     mutating func blockingForQueued(_ id: LockID, includeConverting: Bool, effects: inout [EngineEffect]) {
-        guard let lock = lock(id), let requested = lock.requested, let resource = resources[lock.resource] else { return }
+        guard let lock = lock(id), let requested = lock.requested, let resource = resources[lock.slot] else { return }
         var recipients = Array(resource.grantedHeadFirst)
         if includeConverting { recipients += resource.converting }
         for otherID in recipients where otherID != id {
@@ -18,8 +18,8 @@ extension LockEngine {
     }
 
     /// Step 3 of grant_pending: every granted lock that blocks `high` (or, holding PR, a blocked CW).
-    mutating func blockingAfterGrantPass(_ name: ResourceName, high: LockMode, cw: Bool, effects: inout [EngineEffect]) {
-        guard let resource = resources[name] else { return }
+    mutating func blockingAfterGrantPass(_ slot: Int32, high: LockMode, cw: Bool, effects: inout [EngineEffect]) {
+        guard let resource = resources[slot] else { return }
         for id in resource.grantedHeadFirst {
             guard let lock = lock(id), lock.wantsBlockingCallbacks, let held = lock.granted else { continue }
             let required: Bool

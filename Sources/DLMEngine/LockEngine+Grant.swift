@@ -1,5 +1,10 @@
 // dlmd — DLMEngine: the grant predicate (spec §2.2), its deadlock/alternate-mode wrapper (§2.3),
 // granting one lock, and grant_pending (§2.5).
+//
+// NODLCKWT: spec §0 says the old deadlock detector's flags are accepted and ignored, but the modern
+// kernel still honours NODLCKWT inside conversion-deadlock handling (§2.4 row, §2.5 self-bast, edge
+// case 9). dlmd follows the kernel here: a deadlocked NODLCKWT conversion is queued instead of
+// failing with EDEADLK, and the convert pass basts it with its own mode when its highbast is lower.
 
 import DLMCore
 
@@ -70,7 +75,7 @@ extension LockEngine {
     /// canGrant plus conversion-deadlock handling and ALTPR/ALTCW. May demote the lock (CONVDEADLK)
     /// or switch its requested mode to the alternate one (then sets ALTMODE and returns `.grant`).
     mutating func evaluate(_ id: LockID, now: Bool, recover: Bool = false) -> GrantDecision {
-        guard let lock = lock(id), let requested = lock.requested, let resource = resources[lock.resource] else {
+        guard let lock = lock(id), let requested = lock.requested, let resource = resources[lock.slot] else {
             invariant(false, "evaluate of a lock without a request", dump: "id \(id)")
             return .block
         }
@@ -113,9 +118,13 @@ extension LockEngine {
             return
         }
         applyGrantValueBlock(id, from: lock.granted, to: newMode)
-        resources[lock.resource]?.remove(id, from: lock.queue)
-        resources[lock.resource]?.insert(id, into: .granted, atHead: false)
-        deadlines[id] = nil
+        // Like the kernel, a same-mode conversion granted in place keeps its grant-queue position;
+        // everything else becomes the newest grant (only the order of basts depends on it).
+        if lock.queue != .granted || lock.granted != newMode {
+            resources[lock.slot]?.remove(id, from: lock.queue)
+            resources[lock.slot]?.insert(id, into: .granted, atHead: false)
+        }
+        if lock.deadline != nil { deadlines[id] = nil }
         let completion = update(id) { lock -> Completion in
             lock.granted = newMode
             lock.requested = nil
@@ -148,27 +157,33 @@ extension LockEngine {
 
     /// Re-evaluates the convert and wait queues of `name` after something was released, then basts
     /// the granted locks that block what is still waiting.
-    mutating func grantPending(_ name: ResourceName, recover: Bool = false, effects: inout [EngineEffect]) {
-        guard resources[name] != nil else { return }
+    mutating func grantPending(_ slot: Int32, recover: Bool = false, effects: inout [EngineEffect]) {
+        guard resources[slot] != nil else { return }
         var high: LockMode?
         var cw = false
-        convertPass(name, recover: recover, high: &high, cw: &cw, effects: &effects)
-        waitPass(name, high: &high, cw: &cw, effects: &effects)
+        convertPass(slot, recover: recover, high: &high, cw: &cw, effects: &effects)
+        waitPass(slot, high: &high, cw: &cw, effects: &effects)
         guard let high else { return }
-        blockingAfterGrantPass(name, high: high, cw: cw, effects: &effects)
+        blockingAfterGrantPass(slot, high: high, cw: cw, effects: &effects)
+    }
+
+    /// grant_pending for the resource called `name` (no-op when it has no locks).
+    mutating func grantPending(_ name: ResourceName, recover: Bool = false, effects: inout [EngineEffect]) {
+        guard let slot = resources.index[name] else { return }
+        grantPending(slot, recover: recover, effects: &effects)
     }
 
     /// Step 1 of grant_pending: the convert queue in order, restarting after grants, and once more
     /// after a new CONVDEADLK demotion.
     mutating func convertPass(
-        _ name: ResourceName, recover: Bool, high: inout LockMode?, cw: inout Bool, effects: inout [EngineEffect]
+        _ slot: Int32, recover: Bool, high: inout LockMode?, cw: inout Bool, effects: inout [EngineEffect]
     ) {
         var demoteRestartUsed = false
         while true {
             var grantRestart = false
             var demoteRestart = false
             var passHigh: LockMode?
-            for id in resources[name]?.converting ?? [] {
+            for id in resources[slot]?.converting ?? [] {
                 guard let lock = lock(id), lock.queue == .converting, let requested = lock.requested else { continue }
                 switch evaluate(id, now: false, recover: recover) {
                 case .grant:
@@ -195,9 +210,9 @@ extension LockEngine {
 
     /// Step 2 of grant_pending: one walk of the wait queue.
     private mutating func waitPass(
-        _ name: ResourceName, high: inout LockMode?, cw: inout Bool, effects: inout [EngineEffect]
+        _ slot: Int32, high: inout LockMode?, cw: inout Bool, effects: inout [EngineEffect]
     ) {
-        for id in resources[name]?.waiting ?? [] {
+        for id in resources[slot]?.waiting ?? [] {
             guard let lock = lock(id), lock.queue == .waiting, let requested = lock.requested else { continue }
             if evaluate(id, now: false) == .grant {
                 grantLock(id, effects: &effects)

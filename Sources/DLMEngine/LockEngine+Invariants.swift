@@ -9,13 +9,19 @@ extension LockEngine {
     /// handle and deadline indexes consistent with the lock table. O(locks); meant for tests.
     public func checkInvariants() {
         var seen = Set<LockID>()
-        for (name, resource) in resources {
+        for (name, slot) in resources.index {
+            guard let resource = resources[slot] else {
+                invariant(false, "name index points at a free slot", dump: "\(name)")
+                continue
+            }
+            invariant(resource.name == name, "name index points at another resource", dump: dump(name))
             invariant(!resource.isEmpty, "empty resource kept", dump: dump(name))
             checkQueue(resource.granted, .granted, name, &seen)
             checkQueue(resource.converting, .converting, name, &seen)
             checkQueue(resource.waiting, .waiting, name, &seen)
             checkCompatibility(resource, name)
         }
+        invariant(resources.occupiedCount == resources.count, "occupied slots differ from named resources", dump: "")
         invariant(seen.count == allocator.inUseCount, "lock table and queues disagree", dump: "queued \(seen.count) allocated \(allocator.inUseCount)")
         var indexed = 0
         for (handle, ids) in locksByHandle {
@@ -30,13 +36,16 @@ extension LockEngine {
             let lock = lock(id)
             invariant(lock != nil && lock!.queue != .granted && lock!.deadline == deadline, "stale timeout", dump: "id \(id)")
         }
+        let freed = allocator.freedIDs
         for (index, slot) in locks.enumerated() {
+            let id = LockID(index + 1)
+            let isFree = id >= allocator.nextFresh || freed.contains(id)
             guard let lock = slot else {
-                invariant(allocator.isFree(LockID(index + 1)), "free slot not free in allocator", dump: "id \(index + 1)")
+                invariant(isFree, "free slot not free in allocator", dump: "id \(id)")
                 continue
             }
-            invariant(lock.id == LockID(index + 1), "lock stored under another id", dump: "slot \(index + 1) id \(lock.id)")
-            invariant(!allocator.isFree(lock.id), "live lock id is on the free list", dump: "id \(lock.id)")
+            invariant(lock.id == id, "lock stored under another id", dump: "slot \(id) id \(lock.id)")
+            invariant(!isFree, "live lock id is on the free list", dump: "id \(id)")
             invariant(seen.contains(lock.id), "lock on no queue", dump: "id \(lock.id)")
             invariant(!lock.isOrphan || lock.queue == .granted, "orphan with a pending request", dump: "id \(lock.id)")
         }
@@ -49,7 +58,7 @@ extension LockEngine {
                 invariant(false, "queue holds a freed lock id", dump: dump(name))
                 return
             }
-            invariant(lock.queue == queue && lock.resource == name, "lock's queue field is wrong", dump: dump(name))
+            invariant(lock.queue == queue && resources.index[name] == lock.slot, "lock's queue field is wrong", dump: dump(name))
             switch queue {
             case .granted:
                 invariant(lock.granted != nil && lock.requested == nil, "granted lock with a request", dump: dump(name))

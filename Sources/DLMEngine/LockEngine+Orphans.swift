@@ -12,10 +12,10 @@ extension LockEngine {
         guard handle != 0, let ids = locksByHandle[handle] else { return }
         silencedHandle = handle
         defer { silencedHandle = nil }
-        var touched = Set<ResourceName>()
+        var touched = Set<Int32>()
         for id in ids.sorted() {
             guard let lock = lock(id) else { continue }
-            touched.insert(lock.resource)
+            touched.insert(lock.slot)
             if lock.flags.contains(.persistent) {
                 makeOrphan(id)
             } else {
@@ -31,10 +31,10 @@ extension LockEngine {
         guard handle != 0, let ids = locksByHandle[handle] else { return }
         silencedHandle = handle
         defer { silencedHandle = nil }
-        var touched = Set<ResourceName>()
+        var touched = Set<Int32>()
         for id in ids.sorted() {
             guard let lock = lock(id) else { continue }
-            touched.insert(lock.resource)
+            touched.insert(lock.slot)
             forceRemove(id)
         }
         regrant(touched, effects: &effects)
@@ -45,11 +45,11 @@ extension LockEngine {
     @discardableResult
     public mutating func purgeOrphans(pid: UInt32, now: MonotonicInstant, effects: inout [EngineEffect]) -> Int {
         guard let ids = locksByHandle[0] else { return 0 }
-        var touched = Set<ResourceName>()
+        var touched = Set<Int32>()
         var released = 0
         for id in ids.sorted() {
             guard let lock = lock(id), pid == 0 || lock.owner.pid == pid else { continue }
-            touched.insert(lock.resource)
+            touched.insert(lock.slot)
             forceRemove(id)
             released += 1
         }
@@ -61,10 +61,10 @@ extension LockEngine {
     /// The lock's flags are replaced and its owner becomes the requester; no completion follows.
     /// - Throws: `EAGAIN` when orphans of that name exist only in other modes, `ENOENT` when none.
     func adoptOrphanID(_ request: LockRequest) throws(DLMErrno) -> LockID {
-        guard let ids = locksByHandle[0] else { throw .ENOENT }
+        guard let ids = locksByHandle[0], let slot = resources.index[request.name] else { throw .ENOENT }
         var otherModeSeen = false
         for id in ids.sorted() {
-            guard let lock = lock(id), lock.resource == request.name else { continue }
+            guard let lock = lock(id), lock.slot == slot else { continue }
             if lock.granted == request.mode && lock.queue == .granted { return id }
             otherModeSeen = true
         }
@@ -90,7 +90,7 @@ extension LockEngine {
         guard let lock = lock(id) else { return }
         switch lock.queue {
         case .waiting:
-            resources[lock.resource]?.remove(id, from: .waiting)
+            resources[lock.slot]?.remove(id, from: .waiting)
             discardLock(id)
             return
         case .converting:
@@ -108,12 +108,13 @@ extension LockEngine {
         guard let lock = lock(id) else { return }
         update(id) { $0.flags.insert(.invalidateValueBlock) }
         applyUnlockValueBlock(id)
-        resources[lock.resource]?.remove(id, from: lock.queue)
+        resources[lock.slot]?.remove(id, from: lock.queue)
         discardLock(id)
     }
 
-    /// Runs grant_pending on each resource that still exists, in name order.
-    private mutating func regrant(_ names: Set<ResourceName>, effects: inout [EngineEffect]) {
-        for name in names.sorted() { grantPending(name, effects: &effects) }
+    /// Runs grant_pending on each resource that still exists, in slot order. No resource is created
+    /// while a close or purge runs, so a freed slot cannot have been reused for another name.
+    private mutating func regrant(_ slots: Set<Int32>, effects: inout [EngineEffect]) {
+        for slot in slots.sorted() { grantPending(slot, effects: &effects) }
     }
 }

@@ -12,7 +12,8 @@ extension LockEngine {
     /// - Returns: the lock id (known before any completion) and whether a completion follows
     ///   (`.noCompletion` only when an orphan was adopted).
     /// - Throws: `EINVAL` (flag combinations, spec §3.1), `ENOENT` (unknown lock, or no orphan to adopt),
-    ///   `EBUSY` (converting a lock that is waiting or converting), `EAGAIN` (orphan held in another mode).
+    ///   `EBUSY` (converting a lock that is waiting or converting), `EAGAIN` (orphan held in another mode),
+    ///   `ENOMEM` (a new lock beyond `lockCountMax`).
     public mutating func lock(
         _ request: LockRequest, now: MonotonicInstant, effects: inout [EngineEffect]
     ) throws(DLMErrno) -> (lockID: LockID, outcome: OperationOutcome) {
@@ -24,6 +25,7 @@ extension LockEngine {
         if request.flags.contains(.orphan) {
             return (try adoptOrphan(request), .noCompletion)
         }
+        if lockCount >= lockCountMax { throw .ENOMEM }
         return (newRequest(request, now: now, effects: &effects), .completionFollows)
     }
 
@@ -32,7 +34,6 @@ extension LockEngine {
         var request = request
         if let block = request.valueBlock { request.valueBlock = fitted(block) }
         let id = insertLock(request: request, now: now)
-        if resources[request.name] == nil { resources[request.name] = Resource() }
         if evaluate(id, now: true) == .grant {
             grantLock(id, effects: &effects)
             return id
@@ -67,7 +68,7 @@ extension LockEngine {
         switch evaluate(id, now: true) {
         case .grant:
             grantLock(id, effects: &effects)
-            grantPending(original.resource, effects: &effects)
+            grantPending(original.slot, effects: &effects)
             return
         case .deadlock where !request.flags.contains(.noDeadlockWait):
             revertConversion(id)
@@ -76,12 +77,12 @@ extension LockEngine {
         case .demoted:
             var high: LockMode?
             var cw = false
-            convertPass(original.resource, recover: false, high: &high, cw: &cw, effects: &effects)
-            if let lock = lock(id), let requested = lock.requested, let resource = resources[lock.resource],
+            convertPass(original.slot, recover: false, high: &high, cw: &cw, effects: &effects)
+            if let lock = lock(id), let requested = lock.requested, let resource = resources[lock.slot],
                 canGrant(lock, requested: requested, in: resource, now: true, recover: false)
             {
                 grantLock(id, effects: &effects)
-                grantPending(original.resource, effects: &effects)
+                grantPending(original.slot, effects: &effects)
                 return
             }
         case .deadlock, .block:
@@ -105,24 +106,24 @@ extension LockEngine {
     /// Puts a blocked lock on the wait or convert queue and arms its timeout.
     private mutating func enqueue(_ id: LockID, on queue: LockQueue, request: LockRequest, now: MonotonicInstant) {
         guard let lock = lock(id) else { return }
-        if lock.queue == .granted { resources[lock.resource]?.remove(id, from: .granted) }
-        resources[lock.resource]?.insert(id, into: queue, atHead: request.flags.contains(.headQueue))
+        if lock.queue == .granted { resources[lock.slot]?.remove(id, from: .granted) }
+        resources[lock.slot]?.insert(id, into: queue, atHead: request.flags.contains(.headQueue))
         let deadline = Self.deadline(for: request, now: now)
         update(id) { lock in
             lock.queue = queue
             lock.deadline = deadline
         }
-        deadlines[id] = deadline
+        if let deadline { deadlines[id] = deadline }
     }
 
     /// Ends a pending conversion: back on the grant queue at its granted mode (NL if demoted).
     mutating func revertConversion(_ id: LockID) {
         guard let lock = lock(id) else { return }
         if lock.queue == .converting {
-            resources[lock.resource]?.remove(id, from: .converting)
-            resources[lock.resource]?.insert(id, into: .granted, atHead: false)
+            resources[lock.slot]?.remove(id, from: .converting)
+            resources[lock.slot]?.insert(id, into: .granted, atHead: false)
         }
-        deadlines[id] = nil
+        if lock.deadline != nil { deadlines[id] = nil }
         update(id) { lock in
             lock.queue = .granted
             lock.requested = nil

@@ -28,10 +28,10 @@ extension LockEngine {
         }
         guard let lock = lock(lockID) else { return .completionFollows }
         applyUnlockValueBlock(lockID)
-        resources[lock.resource]?.remove(lockID, from: lock.queue)
+        resources[lock.slot]?.remove(lockID, from: lock.queue)
         completeWithoutGrant(lockID, status: .unlocked, grantedMode: nil, effects: &effects)
         discardLock(lockID)
-        grantPending(lock.resource, effects: &effects)
+        grantPending(lock.slot, effects: &effects)
         return .completionFollows
     }
 
@@ -60,14 +60,14 @@ extension LockEngine {
         case .granted:
             return false
         case .waiting:
-            resources[lock.resource]?.remove(id, from: .waiting)
+            resources[lock.slot]?.remove(id, from: .waiting)
             completeWithoutGrant(id, status: status, grantedMode: nil, effects: &effects)
             discardLock(id)
         case .converting:
             revertConversion(id)
             completeWithoutGrant(id, status: status, grantedMode: lock.granted, effects: &effects)
         }
-        grantPending(lock.resource, effects: &effects)
+        grantPending(lock.slot, effects: &effects)
         return true
     }
 }

@@ -20,7 +20,7 @@ extension LockEngine {
         let operation = LVBOperation.forGrant(from: granted, to: requested)
         // Hot path: a read without VALBLK does nothing at all.
         if operation == .read && !lock.flags.contains(.valueBlock) { return }
-        guard var resource = resources[lock.resource] else { return }
+        guard var resource = resources[lock.slot] else { return }
         var updated = lock
         let hasValueBlock = lock.flags.contains(.valueBlock) && lock.valueBlock != nil
         switch operation {
@@ -43,12 +43,12 @@ extension LockEngine {
             if resource.valueBlockInvalid { updated.status.insert(.valueNotValid) }
         }
         update(id) { $0 = updated }
-        resources[lock.resource] = resource
+        resources[lock.slot] = resource
     }
 
     /// The LVB step of an unlock: from PW or EX, invalidate (IVVALBLK) or write (VALBLK).
     mutating func applyUnlockValueBlock(_ id: LockID) {
-        guard let lock = lock(id), let held = lock.granted, held >= .pw, var resource = resources[lock.resource]
+        guard let lock = lock(id), let held = lock.granted, held >= .pw, var resource = resources[lock.slot]
         else { return }
         var updated = lock
         if lock.flags.contains(.invalidateValueBlock) {
@@ -59,7 +59,7 @@ extension LockEngine {
             return
         }
         update(id) { $0 = updated }
-        resources[lock.resource] = resource
+        resources[lock.slot] = resource
     }
 
     private static func write(_ block: ValueBlock, into resource: inout Resource, lock: inout Lock) {

@@ -13,6 +13,17 @@ import DLMCore
 /// nodes (the cluster layer can put the node id into the high bits). Handle 0 means "orphan": no
 /// effect is ever emitted for such a lock.
 ///
+/// Decisions where the spec leaves a choice (details in the files named):
+/// - CONVERT with lock id 0 is EINVAL, as in the in-kernel API (`+Validation`).
+/// - NODLCKWT is honoured as the modern kernel does (`+Grant`), not ignored.
+/// - VALNOTVALID follows the kernel variant; completions carry the LVB on R and "-" cells of
+///   (previous completion mode → new mode), zeros when the resource has none (`+ValueBlock`).
+/// - IVVALBLK invalidates in a write position even without VALBLK, as the kernel does.
+/// - LKF_TIMEOUT is implemented (spec §0): expiry completes with ETIMEDOUT (`+Timeouts`).
+/// - A second CANCEL since the last `lock` call is EINVAL even when the first found nothing.
+/// - Closing a handle deals with all its locks first, then re-evaluates the resources, so a dying
+///   handle is never granted anything (`+Orphans`).
+///
 /// Lock life cycle:
 ///
 ///     lock() ──granted──────────────► granted ◄──convert granted / cancel / EDEADLK / EAGAIN──┐
@@ -22,10 +33,12 @@ import DLMCore
 public struct LockEngine: Sendable {
     /// The lockspace's LVB length in bytes (`lvblen`).
     public let valueBlockLength: Int
+    /// Most locks the engine holds at once; new requests beyond it fail with ENOMEM.
+    public let lockCountMax: Int
 
     /// Lock records indexed by `id - 1`; nil for free ids.
     var locks: [Lock?] = []
-    var resources: [ResourceName: Resource] = [:]
+    var resources = ResourceTable()
     var allocator = LockIDAllocator()
     /// Lock ids of every handle (orphans under handle 0).
     var locksByHandle: [UInt64: Set<LockID>] = [:]
@@ -37,7 +50,16 @@ public struct LockEngine: Sendable {
     /// Creates an empty engine.
     /// - Parameter valueBlockLength: the lockspace's LVB length (32 for userspace lockspaces).
     public init(valueBlockLength: Int = Limits.valueBlockBytesDefault) {
+        self.init(valueBlockLength: valueBlockLength, lockCountMax: Limits.locksPerLockspaceMax)
+    }
+
+    /// Creates an empty engine with a lock-count bound other than `Limits.locksPerLockspaceMax`.
+    /// - Parameters:
+    ///   - valueBlockLength: the lockspace's LVB length.
+    ///   - lockCountMax: most locks held at once (new requests beyond it throw ENOMEM).
+    public init(valueBlockLength: Int, lockCountMax: Int) {
         self.valueBlockLength = valueBlockLength
+        self.lockCountMax = lockCountMax
     }
 
     // MARK: - Queries
@@ -55,14 +77,17 @@ public struct LockEngine: Sendable {
     public func lockCount(ownedBy handle: UInt64) -> Int { locksByHandle[handle]?.count ?? 0 }
 
     /// A view of lock `id`, or nil when no such lock exists.
-    public func lockSnapshot(_ id: LockID) -> LockSnapshot? { lock(id)?.snapshot() }
+    public func lockSnapshot(_ id: LockID) -> LockSnapshot? {
+        guard let lock = lock(id), let resource = resources[lock.slot] else { return nil }
+        return lock.snapshot(resource: resource.name)
+    }
 
     /// A view of resource `name` with its queues in order (grant queue head first, i.e. newest
     /// grant first as in the kernel), or nil when it has no locks.
     public func resourceSnapshot(_ name: ResourceName) -> ResourceSnapshot? {
         guard let resource = resources[name] else { return nil }
         func views<S: Sequence>(_ ids: S) -> [LockSnapshot] where S.Element == LockID {
-            ids.compactMap { lock($0)?.snapshot() }
+            ids.compactMap { lock($0)?.snapshot(resource: name) }
         }
         return ResourceSnapshot(
             name: name, granted: views(resource.grantedHeadFirst), converting: views(resource.converting),
@@ -71,7 +96,7 @@ public struct LockEngine: Sendable {
     }
 
     /// Names of all resources with locks, sorted.
-    public func resourceNames() -> [ResourceName] { resources.keys.sorted() }
+    public func resourceNames() -> [ResourceName] { resources.index.keys.sorted() }
 
     /// Earliest pending LKF_TIMEOUT deadline, for the shell's timer.
     public var nextTimeoutDeadline: MonotonicInstant? { deadlines.values.min() }
@@ -97,7 +122,8 @@ public struct LockEngine: Sendable {
         let id = allocator.allocate()
         let index = Int(id) - 1
         if index == locks.count { locks.append(nil) }
-        locks[index] = Lock(id: id, request: request, now: now)
+        let slot = resources.slotCreating(request.name)
+        locks[index] = Lock(id: id, slot: slot, request: request, now: now)
         locksByHandle[request.owner.handle, default: []].insert(id)
         return id
     }
@@ -110,8 +136,8 @@ public struct LockEngine: Sendable {
         allocator.release(id)
         while let last = locks.last, last == nil, locks.count > Int(allocator.nextFresh - 1) { locks.removeLast() }
         removeFromHandleIndex(id, handle: lock.owner.handle)
-        deadlines[id] = nil
-        if resources[lock.resource]?.isEmpty == true { resources[lock.resource] = nil }
+        if lock.deadline != nil { deadlines[id] = nil }
+        if resources[lock.slot]?.isEmpty == true { resources.free(lock.slot) }
     }
 
     mutating func removeFromHandleIndex(_ id: LockID, handle: UInt64) {

@@ -32,8 +32,8 @@ struct LockIDAllocator: Sendable {
         siftUp(freed.count - 1)
     }
 
-    /// Whether `id` is on the free heap (for invariant checks; O(n)).
-    func isFree(_ id: LockID) -> Bool { id >= nextFresh || freed.contains(id) }
+    /// The ids on the free heap (for invariant checks).
+    var freedIDs: Set<LockID> { Set(freed) }
 
     private mutating func popMin() -> LockID {
         let top = freed[0]

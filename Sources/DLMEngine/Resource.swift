@@ -7,6 +7,7 @@ import DLMCore
 /// (spec §2.1 quirk), so code that needs the kernel's order walks `granted` backwards
 /// (`grantedHeadFirst`). Only the order of basts depends on it.
 struct Resource: Sendable {
+    let name: ResourceName
     var granted: [LockID] = []
     var converting: [LockID] = []
     var waiting: [LockID] = []
@@ -16,8 +17,8 @@ struct Resource: Sendable {
     /// `RSB_VALNOTVALID`.
     var valueBlockInvalid = false
 
-    init() {
-        granted.reserveCapacity(2)
+    init(name: ResourceName) {
+        self.name = name
     }
 
     var isEmpty: Bool { granted.isEmpty && converting.isEmpty && waiting.isEmpty }

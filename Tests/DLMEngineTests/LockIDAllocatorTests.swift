@@ -20,7 +20,7 @@ import Testing
         var allocator = LockIDAllocator()
         var inUse = Set<UInt32>()
         var state: UInt64 = 0x5eed
-        for _ in 0..<5000 {
+        for _ in 0..<1500 {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             if inUse.isEmpty || state >> 62 != 0 {
                 let expected = (1...).first { !inUse.contains(UInt32($0)) }.map(UInt32.init)!
