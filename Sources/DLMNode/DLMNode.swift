@@ -78,6 +78,15 @@ public struct DLMNode: Sendable {
         _ = try? withLockspace(lockspace) { (ls) throws(DLMErrno) in ls.closeHandle(handle, now: now, &directives) }
     }
 
+    /// `dlm_ls_purge`: releases the orphans of `pid` (0 = all) mastered on this node. Remote
+    /// PERSISTENT locks are never orphaned yet (a closed handle force-unlocks them), so no PURGE
+    /// message is needed.
+    /// - Returns: how many orphans were released.
+    @discardableResult
+    public mutating func purgeOrphans(lockspace: UInt32, pid: UInt32, now: MonotonicInstant, directives: inout [NodeDirective]) -> Int {
+        (try? withLockspace(lockspace) { (ls) throws(DLMErrno) in ls.purgeOrphans(pid: pid, now: now, &directives) }) ?? 0
+    }
+
     /// A decoded lock message from peer `sender`. Messages for unknown lockspaces or locks are ignored.
     public mutating func onMessage(
         _ message: WireMessage, lockspace: UInt32, from sender: NodeID, now: MonotonicInstant,

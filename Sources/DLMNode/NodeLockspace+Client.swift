@@ -218,4 +218,13 @@ extension NodeLockspace {
         route(effects, reply: nil, now: now, &directives)
         touchAllMastered(now: now)
     }
+
+    /// Releases orphans of `pid` (0 = all) held in this node's engine.
+    mutating func purgeOrphans(pid: UInt32, now: MonotonicInstant, _ directives: inout [NodeDirective]) -> Int {
+        var effects: [EngineEffect] = []
+        let released = engine.purgeOrphans(pid: pid, now: now, effects: &effects)
+        route(effects, reply: nil, now: now, &directives)
+        touchAllMastered(now: now)
+        return released
+    }
 }

@@ -91,3 +91,33 @@ import Testing
         #expect(throws: DLMErrno.EINVAL) { try bench.unlock(2, id, flags: [.cancel, .forceUnlock]) }
     }
 }
+
+/// Handle close and orphans on the node: local PERSISTENT locks become orphans that a new handle
+/// adopts; remote locks of a closed handle are force-unlocked and nothing more is delivered.
+@Suite struct HandleCloseTests {
+    @Test func closeOrphansLocalPersistentAndReleasesRemoteLocks() throws {
+        var bench = NodeBench(nodes: 2)
+        let local = bench.name(directoryNode: 1)
+        let remote = bench.name(directoryNode: 2)
+        _ = try bench.lock(2, remote, .nl)
+        bench.settle()
+        bench.delivered = [:]
+        _ = try bench.lock(1, local, .pr, flags: .persistent, handle: 5)
+        _ = try bench.lock(1, remote, .ex, handle: 5)
+        bench.settle()
+        #expect(bench.completions(1).map(\.1) == [.granted, .granted])
+        var directives: [NodeDirective] = []
+        bench.nodes[1]!.closeHandle(lockspace: bench.lockspace, handle: 5, now: bench.now, directives: &directives)
+        bench.absorb(directives, from: 1)
+        #expect(bench.inFlight == ["1>2:unlock"])
+        bench.settle()
+        #expect(bench.completions(1).count == 2)
+        #expect(bench.nodes[2]!.resourceSnapshot(lockspace: bench.lockspace, name: remote)?.granted.count == 1)
+        #expect(bench.nodes[1]!.resourceSnapshot(lockspace: bench.lockspace, name: local)?.granted.first?.isOrphan == true)
+        let adopted = try bench.lock(1, local, .pr, flags: .orphan, handle: 6)
+        #expect(bench.nodes[1]!.holderView(lockspace: bench.lockspace, lockID: adopted)?.granted == .pr)
+        #expect(throws: DLMErrno.EOPNOTSUPP) { try bench.lock(1, remote, .pr, flags: .orphan, handle: 6) }
+        try bench.unlock(1, adopted)
+        #expect(bench.nodes[1]!.purgeOrphans(lockspace: bench.lockspace, pid: 0, now: bench.now, directives: &directives) == 0)
+    }
+}
