@@ -30,6 +30,8 @@ public struct ClusterChecker: Sendable {
     var tombstones: Set<Key> = []
     /// Handles that closed: nothing may be delivered to them any more.
     var closedHandles: Set<Key> = []
+    /// Every LVB a client sent on each resource (writes and the callers' own buffers).
+    var valueBlocksSent: [ResourceName: Set<ValueBlock>] = [:]
     public private(set) var violations: [String] = []
     public private(set) var completions = 0
 
@@ -82,6 +84,19 @@ public struct ClusterChecker: Sendable {
         tracked[Key(node: node, lockID: lockID)]?.believed = mode
     }
 
+    /// A call carried `block` for a lock on `resource`.
+    mutating func valueBlockSent(_ block: ValueBlock, resource: ResourceName) {
+        valueBlocksSent[resource, default: []].insert(block)
+    }
+
+    /// An LVB handed to a client must be zeros or one some client sent for the same resource.
+    mutating func checkValueBlock(_ block: ValueBlock, resource: ResourceName, key: Key) {
+        guard block.bytes.contains(where: { $0 != 0 }) else { return }
+        if valueBlocksSent[resource]?.contains(block) != true {
+            fail("LVB \(block.bytes.prefix(3)) delivered to \(key.node)/\(key.lockID) was never written on \(resource)")
+        }
+    }
+
     /// A handle closed: forget its locks; nothing may arrive for it later.
     mutating func closed(node: NodeID, handle: UInt64) {
         for (key, lock) in tracked where key.node == node && lock.handle == handle { tracked[key] = nil }
@@ -105,6 +120,7 @@ public struct ClusterChecker: Sendable {
             tracked[key] = nil
             return
         }
+        if let block = completion.valueBlock { checkValueBlock(block, resource: lock.resource, key: key) }
         if !lock.requestPending {
             fail("completion \(completion.status) with no request pending on \(node)/\(completion.lockID)")
         }

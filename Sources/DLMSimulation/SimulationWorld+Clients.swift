@@ -128,6 +128,7 @@ extension SimulationWorld {
         let (result, directives) = call(index, { (node, out) throws(DLMErrno) in
             try node.lock(lockspace: ls, request, now: now, directives: &out)
         })
+        if flags.contains(.valueBlock) { checker.valueBlockSent(block, resource: resource) }
         if let (id, outcome) = result, outcome == .completionFollows {
             checker.requested(node: client.node, lockID: id, handle: client.handle, resource: resource, isConvert: false)
             clients[index].locks[id] = ClientLock(resource: resource, granted: nil, pending: true)
@@ -152,6 +153,7 @@ extension SimulationWorld {
         if options.trace { print("\(self.now / 1000)us convert@\(client.node) id \(id) \(mode) \(flags)") }
         let ls = lockspace
         let now = nowInstant
+        if flags.contains(.valueBlock), let block = request.valueBlock { checker.valueBlockSent(block, resource: request.name) }
         // A down-conversion may complete inside the call: mark the request before delivering.
         clients[index].locks[id]?.pending = true
         checker.requested(node: client.node, lockID: id, handle: client.handle, resource: request.name, isConvert: true,
@@ -173,6 +175,7 @@ extension SimulationWorld {
         let now = nowInstant
         let block = flags.contains(.valueBlock) ? clients[index].nextValueBlock(length: Limits.valueBlockBytesDefault) : nil
         let releasing = !flags.contains(.cancel)
+        if let block, let resource = client.locks[id]?.resource { checker.valueBlockSent(block, resource: resource) }
         if options.trace { print("\(self.now / 1000)us unlock@\(client.node) id \(id) \(flags)") }
         if releasing {
             clients[index].locks[id]?.unlocking = true

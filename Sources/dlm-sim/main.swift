@@ -1,6 +1,6 @@
 // dlmd — dlm-sim: replays one seeded cluster schedule (`--seed S`) or runs a batch (`--seeds N`).
 //
-//     dlm-sim --seed 42 [--nodes 5] [--steps 200] [--nodir]
+//     dlm-sim --seed 42 [--nodes 5] [--steps 200] [--resources 3] [--clients 2] [--nodir] [--trace]
 //     dlm-sim --seeds 1000 [--first 1]
 
 import DLMSimulation
@@ -18,6 +18,8 @@ struct Arguments {
     var steps = 80
     var noDirectory = false
     var trace = false
+    var resources = 3
+    var clients = 2
 }
 
 func parse(_ argv: [String]) -> Arguments? {
@@ -32,6 +34,8 @@ func parse(_ argv: [String]) -> Arguments? {
         case "--first": arguments.first = UInt64(value) ?? 1
         case "--nodes": arguments.nodes = Int(value)
         case "--steps": arguments.steps = Int(value) ?? arguments.steps
+        case "--resources": arguments.resources = Int(value) ?? arguments.resources
+        case "--clients": arguments.clients = Int(value) ?? arguments.clients
         case "--trace":
             arguments.trace = true
             index += 1
@@ -52,11 +56,13 @@ func options(seed: UInt64, _ arguments: Arguments) -> SimulationOptions {
     var options = SimulationOptions(seed: seed, nodeCount: arguments.nodes ?? 3 + Int(seed % 5), steps: arguments.steps)
     options.noDirectory = arguments.noDirectory
     options.trace = arguments.trace
+    options.resourceCount = arguments.resources
+    options.clientsPerNode = arguments.clients
     return options
 }
 
 guard let arguments = parse(CommandLine.arguments) else {
-    print("usage: dlm-sim --seed S [--nodes N] [--steps K] [--nodir] | --seeds N [--first S]")
+    print("usage: dlm-sim (--seed S | --seeds N [--first S]) [--nodes N] [--steps K] [--resources R] [--clients C] [--nodir] [--trace]")
     exit(2)
 }
 if let seed = arguments.seed {

@@ -44,6 +44,21 @@ import Testing
         #expect(failures.isEmpty, "\(failures.prefix(3))")
     }
 
+    /// One hot resource shared by three clients per node: maximal contention, LVBs carried between
+    /// holders (every delivered LVB must be zeros or one a client sent for that resource).
+    @Test func hotResourceSchedules() {
+        var failures: [String] = []
+        for seed in UInt64(7001)...7150 {
+            var options = SimulationOptions(seed: seed, nodeCount: 3 + Int(seed % 5), steps: 40)
+            options.resourceCount = 1
+            options.clientsPerNode = 3
+            var world = SimulationWorld(options: options)
+            let report = world.run()
+            if !report.passed { failures.append(report.summary + " " + report.violations.joined(separator: "; ")) }
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(3))")
+    }
+
     /// A deliberately corrupted grant (reported as EX while another holder holds a non-NL mode) must
     /// be caught as an incompatible grant.
     @Test func checkerCatchesACorruptedGrant() {
