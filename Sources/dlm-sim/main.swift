@@ -20,6 +20,8 @@ struct Arguments {
     var trace = false
     var resources = 3
     var clients = 2
+    var linkDropPercent = 2
+    var replayPercent = 3
 }
 
 func parse(_ argv: [String]) -> Arguments? {
@@ -36,6 +38,8 @@ func parse(_ argv: [String]) -> Arguments? {
         case "--steps": arguments.steps = Int(value) ?? arguments.steps
         case "--resources": arguments.resources = Int(value) ?? arguments.resources
         case "--clients": arguments.clients = Int(value) ?? arguments.clients
+        case "--link-drops": arguments.linkDropPercent = Int(value) ?? arguments.linkDropPercent
+        case "--replays": arguments.replayPercent = Int(value) ?? arguments.replayPercent
         case "--trace":
             arguments.trace = true
             index += 1
@@ -58,11 +62,13 @@ func options(seed: UInt64, _ arguments: Arguments) -> SimulationOptions {
     options.trace = arguments.trace
     options.resourceCount = arguments.resources
     options.clientsPerNode = arguments.clients
+    options.linkDropPercent = arguments.linkDropPercent
+    options.replayPercent = arguments.replayPercent
     return options
 }
 
 guard let arguments = parse(CommandLine.arguments) else {
-    print("usage: dlm-sim (--seed S | --seeds N [--first S]) [--nodes N] [--steps K] [--resources R] [--clients C] [--nodir] [--trace]")
+    print("usage: dlm-sim (--seed S | --seeds N [--first S]) [--nodes N] [--steps K] [--resources R] [--clients C] [--link-drops P] [--replays P] [--nodir] [--trace]")
     exit(2)
 }
 if let seed = arguments.seed {
