@@ -28,6 +28,9 @@ public struct LockspaceConfiguration: Sendable, Equatable {
     public var valueBlockLength: Int
     /// How long an inactive resource is kept before it is freed.
     public var tossDuration: Duration
+    /// How long a non-master keeps an inactive cached master (nil: `tossDuration`). The simulator
+    /// sets it longer to provoke requests to masters that already freed the resource (EBADR).
+    public var cacheTossDuration: Duration?
 
     public init(
         name: LockspaceName, noDirectory: Bool = false, masterWeights: [NodeID: UInt32] = [:],

@@ -55,7 +55,7 @@ struct NodeLockspace: Sendable {
         self.configuration = configuration
         self.map = try DirectoryMap(members: members, configuredWeights: configuration.masterWeights)
         self.engine = LockEngine(valueBlockLength: configuration.valueBlockLength)
-        self.masterCache = MasterCache(tossDuration: configuration.tossDuration)
+        self.masterCache = MasterCache(tossDuration: configuration.cacheTossDuration ?? configuration.tossDuration)
     }
 
     /// Handle given to the engine for every master copy owned by `node`: node ids live in the high

@@ -27,7 +27,7 @@ public struct SimulationOptions: Sendable {
     /// Mean time between one client's actions, in microseconds.
     public var clientThinkMicrosecondsMax: UInt64 = 600
     /// Toss time of inactive resources (short, so REMOVE races happen within a run).
-    public var toss: Duration = .milliseconds(2)
+    public var toss: Duration = .microseconds(500)
     /// Percent of new requests with LKF_TIMEOUT (1–3 centiseconds).
     public var timeoutPercent = 5
     /// Test hook: the first grant that shares a resource with another non-NL holder is reported to

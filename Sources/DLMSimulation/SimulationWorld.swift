@@ -67,8 +67,9 @@ public struct SimulationWorld {
         self.options = options
         self.rng = SplitMix64(seed: options.seed)
         let members = Set((1...options.nodeCount).map { NodeID($0) })
-        let configuration = LockspaceConfiguration(
+        var configuration = LockspaceConfiguration(
             name: try! LockspaceName("sim"), noDirectory: options.noDirectory, tossDuration: options.toss)
+        configuration.cacheTossDuration = options.toss * 3
         lockspace = configuration.globalID
         resources = (0..<options.resourceCount).map { try! ResourceName("res\($0)") }
         report = SimulationReport(seed: options.seed, nodeCount: options.nodeCount, violations: [])
