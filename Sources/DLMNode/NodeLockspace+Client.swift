@@ -10,6 +10,8 @@ extension NodeLockspace {
     mutating func lock(
         _ request: LockRequest, now: MonotonicInstant, _ directives: inout [NodeDirective]
     ) throws(DLMErrno) -> (lockID: LockID, outcome: OperationOutcome) {
+        var request = request
+        request.owner.node = node
         guard request.owner.handle != 0, request.owner.handle < Self.localHandleLimit else { throw .EINVAL }
         try LockEngine.checkLockArguments(request)
         if request.flags.contains(.convert) {

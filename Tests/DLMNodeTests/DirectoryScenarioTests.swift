@@ -143,4 +143,53 @@ import Testing
         #expect(bench.statuses(3, lock: id) == [.granted])
         #expect(bench.nodes[2]!.resourceSnapshot(lockspace: bench.lockspace, name: name)?.granted.count == 1)
     }
+
+    /// A cached master that is the directory node but no longer the master answers ENOTBLK (its
+    /// record names the new master); the holder looks up again and goes to the new master.
+    @Test func directoryNodeNoLongerMasterAnswersENOTBLK() throws {
+        var bench = NodeBench(nodes: 3)
+        let name = bench.name(directoryNode: 3)
+        let first = try bench.lock(3, name, .pr)
+        let cached = try bench.lock(2, name, .pr)
+        bench.settle()
+        try bench.unlock(2, cached)
+        try bench.unlock(3, first)
+        bench.settle()
+        bench.tick(3, after: .seconds(11))
+        #expect(bench.nodes[3]!.directoryRecord(lockspace: bench.lockspace, name: name) == nil)
+        _ = try bench.lock(1, name, .ex)
+        bench.settle()
+        #expect(bench.nodes[3]!.directoryRecord(lockspace: bench.lockspace, name: name) == 1)
+        bench.sent = []
+        bench.delivered = [:]
+        let again = try bench.lock(2, name, .nl)
+        bench.settle()
+        #expect(bench.sent == [
+            "2>3:request", "3>2:requestReply", "2>3:lookup", "3>2:lookupReply", "2>1:request", "1>2:requestReply",
+        ])
+        #expect(bench.statuses(2, lock: again) == [.granted])
+    }
+
+    /// An inactive cached master is uncertain: only the first new lock is sent; the next waits on
+    /// the lookup list until the master confirms.
+    @Test func uncertainMasterSendsOneRequestFirst() throws {
+        var bench = NodeBench(nodes: 3)
+        let name = bench.name(directoryNode: 3)
+        _ = try bench.lock(1, name, .nl)
+        let old = try bench.lock(2, name, .nl)
+        bench.settle()
+        try bench.unlock(2, old)
+        bench.settle()
+        bench.sent = []
+        bench.delivered = [:]
+        let first = try bench.lock(2, name, .cr)
+        let second = try bench.lock(2, name, .cr)
+        #expect(bench.inFlight == ["2>1:request"])
+        bench.deliver(from: 2, to: 1)
+        bench.deliver(from: 1, to: 2)
+        #expect(bench.inFlight == ["2>1:request"])
+        bench.settle()
+        #expect(bench.statuses(2, lock: first) == [.granted])
+        #expect(bench.statuses(2, lock: second) == [.granted])
+    }
 }
