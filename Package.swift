@@ -40,6 +40,21 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .target(
+            name: "DLMNode",
+            dependencies: ["DLMCore", "DLMEngine", "DLMDirectory", "DLMWire"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DLMSimulation",
+            dependencies: [
+                "DLMCore", "DLMEngine", "DLMDirectory", "DLMWire", "DLMNode",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "dlm-sim", dependencies: ["DLMSimulation", "DLMCore"], swiftSettings: strict),
+
         // MARK: - Shells
         .target(
             name: "DLMTransport",
@@ -121,6 +136,14 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "DLMNodeTests",
+            dependencies: ["DLMNode", "DLMEngine", "DLMDirectory", "DLMWire", "DLMCore"]
+        ),
+        .testTarget(
+            name: "DLMSimulationTests",
+            dependencies: ["DLMSimulation", "DLMNode", "DLMCore"]
         ),
         .testTarget(
             name: "DLMEngineTests",
