@@ -12,7 +12,7 @@ BIN_DIR     := $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 DEB_PACKAGES = libdlm-dev pkg-config libsystemd-dev systemd groff-base man-db
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build run test test-swift test-c install uninstall clean
+.PHONY: help deps build run test test-swift test-c sim bench compare install uninstall clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -41,6 +41,22 @@ test-swift:
 
 test-c:
 	$(MAKE) -C clib test DLMD=$(BIN_DIR)/dlmd
+
+SEED  ?= 1
+SEEDS ?= 2000
+
+sim: ## Replay one simulated cluster schedule (SEED=N), or a batch with SEEDS=N: make sim SEEDS=5000
+	$(SWIFT) build --product dlm-sim
+	@if [ "$(origin SEEDS)" = "command line" ]; then $(BIN_DIR)/dlm-sim --seeds $(SEEDS); \
+	 else $(BIN_DIR)/dlm-sim --seed $(SEED); fi
+
+bench: build ## Run dlm-bench (release build) against a private dlmd; table + JSON lines
+	$(MAKE) -C bench run
+
+compare: build ## dlm-bench side by side with a private redis-server (installs redis-server, libhiredis-dev)
+	@for p in redis-server libhiredis-dev; do dpkg -s $$p >/dev/null 2>&1 || { $(SUDO) apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$p; }; done
+	$(MAKE) -C bench compare
 
 include mk/service.mk
 
