@@ -9,7 +9,7 @@ import Foundation
 import Testing
 @testable import DLM
 
-@Suite struct AsyncAPIFakeDaemonTests {
+@Suite(.timeLimit(.minutes(1))) struct AsyncAPIFakeDaemonTests {
     /// A fake that grants every request (EAGAIN for NOQUEUE on resource "busy") and confirms unlocks.
     private func grantingDaemon() -> FakeDaemon {
         FakeDaemon { request, _ in
