@@ -63,19 +63,29 @@ final class Connection: @unchecked Sendable {
     /// - Throws: the RESULT's errno when not 0.
     @discardableResult
     func roundTrip(_ request: ClientRequest, as pending: PendingRequest = .plain) throws(DLMErrno) -> RequestResult {
+        try exchange(request, as: pending).result
+    }
+
+    /// Sends a request and waits for its RESULT.
+    /// - Returns: the request id (what `awaitCompletion(of:)` waits for) and the RESULT.
+    /// - Throws: the RESULT's errno when not 0.
+    func exchange(_ request: ClientRequest, as pending: PendingRequest) throws(DLMErrno)
+        -> (requestID: UInt32, result: RequestResult)
+    {
         let id = try send(request, as: pending)
         switch try awaitReply(id) {
         case .result(let result):
             guard result.errno == 0 else { throw DLMErrno(result.errno) }
-            return result
+            return (id, result)
         case .text:
             throw .EPROTO
         }
     }
 
-    /// Waits until the completion a `_wait` call expects for `lockID` has been applied to its status block.
-    func awaitCompletion(of lockID: LockID) throws(DLMErrno) {
-        try waitUntil { $0.takeFinishedWait(lockID) ? () : nil }
+    /// Waits until the completion of the `_wait` operation sent as `requestID` has been applied to its
+    /// status block.
+    func awaitCompletion(of requestID: UInt32) throws(DLMErrno) {
+        try waitUntil { $0.takeFinishedWait(requestID) ? () : nil }
     }
 
     // MARK: - Reading
