@@ -25,6 +25,9 @@ final class Connection: @unchecked Sendable {
     /// Used by the reader only (the reader role is exclusive).
     private var decoder = FrameDecoder<DaemonMessage>()
     private var closed = false
+    /// Guarded by `stateLock`: called once when the connection fails (async waiters resume with the error).
+    private var failureObservers: [UInt64: @Sendable (DLMErrno) -> Void] = [:]
+    private var nextObserver: UInt64 = 1
 
     init(socket: UnixSocket) { self.socket = socket }
 
@@ -63,19 +66,29 @@ final class Connection: @unchecked Sendable {
     /// - Throws: the RESULT's errno when not 0.
     @discardableResult
     func roundTrip(_ request: ClientRequest, as pending: PendingRequest = .plain) throws(DLMErrno) -> RequestResult {
+        try exchange(request, as: pending).result
+    }
+
+    /// Sends a request and waits for its RESULT.
+    /// - Returns: the request id (what `awaitCompletion(of:)` waits for) and the RESULT.
+    /// - Throws: the RESULT's errno when not 0.
+    func exchange(_ request: ClientRequest, as pending: PendingRequest) throws(DLMErrno)
+        -> (requestID: UInt32, result: RequestResult)
+    {
         let id = try send(request, as: pending)
         switch try awaitReply(id) {
         case .result(let result):
             guard result.errno == 0 else { throw DLMErrno(result.errno) }
-            return result
+            return (id, result)
         case .text:
             throw .EPROTO
         }
     }
 
-    /// Waits until the completion a `_wait` call expects for `lockID` has been applied to its status block.
-    func awaitCompletion(of lockID: LockID) throws(DLMErrno) {
-        try waitUntil { $0.takeFinishedWait(lockID) ? () : nil }
+    /// Waits until the completion of the `_wait` operation sent as `requestID` has been applied to its
+    /// status block.
+    func awaitCompletion(of requestID: UInt32) throws(DLMErrno) {
+        try waitUntil { $0.takeFinishedWait(requestID) ? () : nil }
     }
 
     // MARK: - Reading
@@ -129,7 +142,7 @@ final class Connection: @unchecked Sendable {
         case .success(nil):
             break
         case .failure(let error):
-            state.fail(error)
+            failLocked(error)
         }
         stateLock.broadcast()
         return gotFrame
@@ -193,6 +206,39 @@ final class Connection: @unchecked Sendable {
         }
     }
 
+    // MARK: - Failure
+
+    /// Calls `handler` once when the connection fails, at once if it already has.
+    /// - Returns: a token for `stopObservingFailure`, or nil when the handler already ran.
+    func observeFailure(_ handler: @escaping @Sendable (DLMErrno) -> Void) -> UInt64? {
+        stateLock.lock()
+        if let failure = state.failure {
+            stateLock.unlock()
+            handler(failure)
+            return nil
+        }
+        defer { stateLock.unlock() }
+        let token = nextObserver
+        nextObserver += 1
+        failureObservers[token] = handler
+        return token
+    }
+
+    /// Forgets an observer registered with `observeFailure`.
+    func stopObservingFailure(_ token: UInt64) {
+        stateLock.withLock { failureObservers[token] = nil }
+    }
+
+    /// Records the failure (with `stateLock` held) and tells the observers. They must not take
+    /// `stateLock` (they resume continuations).
+    private func failLocked(_ error: DLMErrno) {
+        guard state.failure == nil else { return }
+        state.fail(error)
+        let observers = failureObservers.values
+        failureObservers.removeAll()
+        for observer in observers { observer(error) }
+    }
+
     // MARK: - Closing
 
     /// Stops the callback thread, wakes every blocked reader and closes the socket. Idempotent.
@@ -206,7 +252,7 @@ final class Connection: @unchecked Sendable {
         shutdown(socket.fd, Int32(SHUT_RDWR))
         stateLock.withLock {
             while state.readerActive { stateLock.wait() }
-            state.fail(.ENOTCONN)
+            failLocked(.ENOTCONN)
             state.discardAll()
             stateLock.broadcast()
         }

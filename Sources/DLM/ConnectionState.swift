@@ -28,13 +28,26 @@ struct PendingCallback: @unchecked Sendable {
     }
 }
 
+/// One LOCK/UNLOCK on a lock whose RESULT said a COMPLETION follows, and that has not completed yet.
+struct PendingOperation {
+    /// The request id of the LOCK/UNLOCK (a `_wait` caller waits for this id to finish).
+    var requestID: UInt32
+    /// The block this operation's completion fills.
+    var statusBlock: LockStatusBlock
+    /// A `_wait` caller collects the completion (it is not queued as a callback).
+    var wait: Bool
+    /// A cancel or deadlock-cancel: it has no completion of its own; it ends with the operation it cancels.
+    var cancel: Bool
+}
+
 /// What the library remembers about one lock of this handle.
 struct LockEntry {
+    /// The lock's current block (an unlock given its own block replaces it, as libdlm's lksb does).
     var statusBlock: LockStatusBlock
     var completion: CompletionHandler?
     var blocking: BlockingHandler?
-    /// A `_wait` call is waiting for this lock's next completion (it is not queued as a callback).
-    var waiting: Bool
+    /// Operations waiting for a completion, in the order their RESULTs arrived.
+    var operations: [PendingOperation] = []
 }
 
 /// The lock-related context of a LOCK request, applied when its RESULT arrives.
@@ -43,6 +56,8 @@ struct LockContext {
     var completion: CompletionHandler?
     var blocking: BlockingHandler?
     var wait: Bool
+    /// A conversion of an existing lock (else a new request, which replaces any stale entry for its id).
+    var convert = false
 }
 
 /// What a request in flight was, so its RESULT can update the lock table.
@@ -51,8 +66,8 @@ enum PendingRequest {
     case plain
     /// A LOCK request or convert.
     case lock(LockContext)
-    /// An UNLOCK or cancel of `lockID`; `statusBlock` replaces the lock's block when given.
-    case unlock(lockID: LockID, statusBlock: LockStatusBlock?, wait: Bool)
+    /// An UNLOCK, cancel or deadlock-cancel of `lockID`; `statusBlock` replaces the lock's block when given.
+    case unlock(lockID: LockID, statusBlock: LockStatusBlock?, wait: Bool, cancel: Bool)
 }
 
 /// A reply matched to a request id.
@@ -64,15 +79,22 @@ enum Reply: Equatable {
 /// The state of one connection: requests in flight, replies not yet collected, the lock table, and
 /// callbacks waiting to run. Guarded by `Connection`'s lock; every mutation happens through these methods.
 ///
-/// Ordering rules it relies on (docs/client-protocol.md): replies come in request order, and a lock's
-/// RESULT precedes its callbacks, so the RESULT registers the lock before any COMPLETION can name it.
+/// Ordering rules it relies on (docs/client-protocol.md): replies come in request order, and an
+/// operation's RESULT precedes the COMPLETION it announces, so every completion finds its operation
+/// registered (at read time, whoever reads it) even when the caller has not collected its RESULT yet.
+///
+/// Matching completions to operations: dlmd reuses a freed lock id at once, so a lock id alone does not
+/// name an operation. Each lock keeps its operations in RESULT order; a completion belongs to the
+/// oldest one (cancels ride along with the operation they cancel), or to all of them when it ends the
+/// lock. `_wait` callers wait for their own request id.
 struct ConnectionState {
     private(set) var nextRequestID: UInt32 = 1
     private(set) var pending: [UInt32: PendingRequest] = [:]
     private(set) var replies: [UInt32: Reply] = [:]
     private var textChunks: [UInt32: String] = [:]
     private(set) var locks: [LockID: LockEntry] = [:]
-    private var finishedWaits: Set<LockID> = []
+    /// Request ids of `_wait` operations whose completion arrived and was applied to their block.
+    private var finishedWaits: Set<UInt32> = []
     private(set) var callbacks: [PendingCallback] = []
     /// Set when the connection broke; every later wait throws it.
     private(set) var failure: DLMErrno?
@@ -83,9 +105,11 @@ struct ConnectionState {
 
     /// Allocates a request id (never 0, which callbacks use) and remembers what the request was.
     mutating func register(_ request: PendingRequest) -> UInt32 {
-        let id = nextRequestID
-        nextRequestID = nextRequestID == UInt32.max ? 1 : nextRequestID + 1
-        invariant(pending[id] == nil, "request id reused while in flight", dump: "id \(id)")
+        var id = nextRequestID
+        while pending[id] != nil || replies[id] != nil || finishedWaits.contains(id) {
+            id = id == UInt32.max ? 1 : id + 1
+        }
+        nextRequestID = id == UInt32.max ? 1 : id + 1
         pending[id] = request
         return id
     }
@@ -100,9 +124,9 @@ struct ConnectionState {
         replies.removeValue(forKey: requestID)
     }
 
-    /// Whether the completion a `_wait` call expects for `lockID` arrived (consumes it).
-    mutating func takeFinishedWait(_ lockID: LockID) -> Bool {
-        finishedWaits.remove(lockID) != nil
+    /// Whether the completion the `_wait` operation `requestID` expects arrived (consumes it).
+    mutating func takeFinishedWait(_ requestID: UInt32) -> Bool {
+        finishedWaits.remove(requestID) != nil
     }
 
     /// Removes and returns every queued callback, oldest first.
@@ -161,29 +185,49 @@ struct ConnectionState {
             break
         case .lock(let context):
             context.statusBlock.lockID = result.lockID
-            var entry = locks[result.lockID] ?? LockEntry(statusBlock: context.statusBlock, waiting: false)
+            var entry = LockEntry(statusBlock: context.statusBlock)
+            if context.convert, let known = locks[result.lockID] { entry = known }
             entry.statusBlock = context.statusBlock
             entry.completion = context.completion
             entry.blocking = context.blocking
-            entry.waiting = context.wait && follows
+            if follows {
+                entry.operations.append(
+                    PendingOperation(requestID: requestID, statusBlock: context.statusBlock, wait: context.wait, cancel: false))
+            }
             locks[result.lockID] = entry
-        case .unlock(let lockID, let block, let wait):
-            var entry = locks[lockID] ?? LockEntry(statusBlock: block ?? LockStatusBlock(lockID: lockID), waiting: false)
+        case .unlock(let lockID, let block, let wait, let cancel):
+            var entry = locks[lockID] ?? LockEntry(statusBlock: block ?? LockStatusBlock(lockID: lockID))
             if let block { entry.statusBlock = block }
-            entry.waiting = wait && follows
+            if follows {
+                entry.operations.append(
+                    PendingOperation(requestID: requestID, statusBlock: entry.statusBlock, wait: wait, cancel: cancel))
+            }
             locks[lockID] = entry
         }
     }
 
+    /// Hands a completion to the operations it finishes: the oldest one (with the cancels queued behind
+    /// it), or all of them when the lock ends. `_wait` operations get it applied to their block at once;
+    /// when the newest finished operation is asynchronous, the lock's completion callback is queued with
+    /// that operation's block (the newest call's block and AST win, as with libdlm's lksb and astarg).
     private mutating func applyCompletion(_ record: CompletionCallback) {
         guard var entry = locks[record.lockID] else { return }
-        if entry.waiting {
-            entry.statusBlock.apply(record)
-            entry.waiting = false
-            finishedWaits.insert(record.lockID)
+        let ends = record.endsLock
+        var count = ends ? entry.operations.count : min(1, entry.operations.count)
+        while count < entry.operations.count, entry.operations[count].cancel { count += 1 }
+        let finished = entry.operations.prefix(count)
+        for operation in finished where operation.wait {
+            operation.statusBlock.apply(record)
+            finishedWaits.insert(operation.requestID)
+        }
+        if let newest = finished.last {
+            if !newest.wait {
+                callbacks.append(PendingCallback(kind: .completion(record, newest.statusBlock, entry.completion)))
+            }
         } else {
             callbacks.append(PendingCallback(kind: .completion(record, entry.statusBlock, entry.completion)))
         }
-        locks[record.lockID] = record.endsLock ? nil : entry
+        entry.operations.removeFirst(count)
+        locks[record.lockID] = ends ? nil : entry
     }
 }

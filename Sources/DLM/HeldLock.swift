@@ -3,6 +3,8 @@
 import DLMCore
 
 /// Resumes the one task waiting for a lock's next completion. Completions with nobody waiting are ignored.
+/// Armed before the request is sent, so a completion can never arrive before its waiter; the connection's
+/// failure also fires it (ENOTCONN), so an awaiting task never outlives its connection.
 final class CompletionSlot: @unchecked Sendable {
     private let guardLock = ConditionLock()
     private var waiter: CheckedContinuation<Int32, Error>?
@@ -46,12 +48,22 @@ public final class HeldLock: @unchecked Sendable {
     private let notify: AsyncStream<LockMode>.Continuation
     private let guardLock = ConditionLock()
     private var grantedMode: LockMode = .nl
+    private let failureToken: UInt64?
 
     init(lockspace: Lockspace, name: ResourceName, block: LockStatusBlock) {
         self.lockspace = lockspace
         self.name = name
         self.block = block
-        (blockingNotifications, notify) = AsyncStream<LockMode>.makeStream(bufferingPolicy: .bufferingNewest(16))
+        let (stream, notify) = AsyncStream<LockMode>.makeStream(bufferingPolicy: .bufferingNewest(16))
+        (blockingNotifications, self.notify) = (stream, notify)
+        failureToken = lockspace.connection.observeFailure { [slot] error in
+            slot.fire(.failure(error))
+            notify.finish()
+        }
+    }
+
+    deinit {
+        if let failureToken { lockspace.connection.stopObservingFailure(failureToken) }
     }
 
     /// The mode currently granted.

@@ -24,13 +24,13 @@ extension Lockspace {
     /// - Parameters: as in `unlock`.
     /// - Throws: as `unlock`; ENOTCONN if the daemon went away while waiting.
     public func unlockWait(lockID: LockID, flags: LockFlags = [], statusBlock: LockStatusBlock? = nil) throws(DLMErrno) {
-        let (result, block) = try submitUnlock(
+        let (requestID, result, block) = try submitUnlock(
             lockID: lockID, flags: flags, statusBlock: statusBlock, deadlockCancel: false, wait: true)
         guard result.outcome == .completionFollows else {
             block.status = 0
             return
         }
-        try connection.awaitCompletion(of: lockID)
+        try connection.awaitCompletion(of: requestID)
     }
 
     /// Cancels a waiting request or conversion so that it completes with EDEADLK (`dlm_ls_deadlock_cancel`).
@@ -51,7 +51,7 @@ extension Lockspace {
 
     private func submitUnlock(
         lockID: LockID, flags: LockFlags, statusBlock: LockStatusBlock?, deadlockCancel: Bool, wait: Bool
-    ) throws(DLMErrno) -> (RequestResult, LockStatusBlock) {
+    ) throws(DLMErrno) -> (requestID: UInt32, result: RequestResult, block: LockStatusBlock) {
         let known = connection.stateLock.withLock { connection.state.locks[lockID]?.statusBlock }
         let block = statusBlock ?? known ?? LockStatusBlock(lockID: lockID)
         let sent = flags.subtracting(.wait)
@@ -59,9 +59,10 @@ extension Lockspace {
             lockID: lockID, flags: sent, deadlockCancel: deadlockCancel,
             valueBlock: sent.contains(.valueBlock) ? Lockspace.wireValueBlock(block.valueBlock) : nil)
         if !sent.contains(.cancel), !deadlockCancel { block.markPending() }
-        let result = try connection.roundTrip(
-            .unlock(call), as: .unlock(lockID: lockID, statusBlock: statusBlock, wait: wait))
-        return (result, block)
+        let cancel = deadlockCancel || sent.contains(.cancel)
+        let (requestID, result) = try connection.exchange(
+            .unlock(call), as: .unlock(lockID: lockID, statusBlock: statusBlock, wait: wait, cancel: cancel))
+        return (requestID, result, block)
     }
 
     // MARK: - Callbacks and lifetime

@@ -94,14 +94,14 @@ public final class Lockspace: @unchecked Sendable {
         timeoutCentiseconds: UInt32 = 0, blocking: BlockingHandler? = nil
     ) throws(DLMErrno) {
         let timed = timeoutCentiseconds > 0 ? flags.union(.timeout) : flags
-        let result = try submitLock(
+        let (requestID, result) = try submitLock(
             mode: mode, statusBlock: statusBlock, flags: timed, name: name, timeoutCentiseconds: timeoutCentiseconds,
             completion: nil, blocking: blocking, wait: true)
         guard result.outcome == .completionFollows else {
             statusBlock.status = 0
             return
         }
-        try connection.awaitCompletion(of: result.lockID)
+        try connection.awaitCompletion(of: requestID)
     }
 
     /// `lockWait` with a UTF-8 resource name.
@@ -118,15 +118,16 @@ public final class Lockspace: @unchecked Sendable {
     private func submitLock(
         mode: LockMode, statusBlock: LockStatusBlock, flags: LockFlags, name: ResourceName, timeoutCentiseconds: UInt32,
         completion: CompletionHandler?, blocking: BlockingHandler?, wait: Bool
-    ) throws(DLMErrno) -> RequestResult {
+    ) throws(DLMErrno) -> (requestID: UInt32, result: RequestResult) {
         let sent = flags.subtracting(.wait)
         let call = LockCall(
             mode: UInt32(mode.rawValue), flags: sent, lockID: sent.contains(.convert) ? statusBlock.lockID : 0,
             timeoutCentiseconds: timeoutCentiseconds, wantsBlockingCallbacks: blocking != nil, name: name.bytes,
             valueBlock: sent.contains(.valueBlock) ? Lockspace.wireValueBlock(statusBlock.valueBlock) : nil)
-        let context = LockContext(statusBlock: statusBlock, completion: completion, blocking: blocking, wait: wait)
+        let context = LockContext(
+            statusBlock: statusBlock, completion: completion, blocking: blocking, wait: wait, convert: sent.contains(.convert))
         statusBlock.markPending()
-        return try connection.roundTrip(.lock(call), as: .lock(context))
+        return try connection.exchange(.lock(call), as: .lock(context))
     }
 
     /// The LVB as sent: the buffer padded or cut to the userspace LVB length.

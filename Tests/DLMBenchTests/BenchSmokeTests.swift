@@ -43,7 +43,7 @@ private func runBounded(_ executable: String, _ arguments: [String], seconds: Do
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
-@Test func quickRunEmitsValidJSONLines() throws {
+@Test(.timeLimit(.minutes(3))) func quickRunEmitsValidJSONLines() throws {
     let products = try #require(productsDirectory(), "build dlmd and dlm-bench first (see the file comment)")
     let (makeStatus, makeOutput) = try runBounded("/usr/bin/make", ["-C", "bench", "programs"], seconds: 60)
     #expect(makeStatus == 0, "make -C bench programs: \(makeOutput)")

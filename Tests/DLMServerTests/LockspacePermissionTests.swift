@@ -15,7 +15,7 @@ private let bob = PeerCredentials(pid: 200, uid: 1001, gid: 1000)
 private let eve = PeerCredentials(pid: 300, uid: 1002, gid: 2000)
 private let root = PeerCredentials(pid: 1, uid: 0, gid: 0)
 
-@Suite("lockspace permissions")
+@Suite("lockspace permissions", .timeLimit(.minutes(1)))
 struct LockspacePermissionTests {
     @Test("mode bits pick one class and need read and write", arguments: [
         (0o600, alice, true), (0o600, bob, false), (0o600, eve, false), (0o600, root, true),

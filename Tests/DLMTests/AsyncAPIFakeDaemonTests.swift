@@ -2,14 +2,14 @@
 // delivery on `blockingNotifications`, convert with the LVB, a failed NOQUEUE request, unlock finishing
 // the stream, and the timeout's conversion to centiseconds. The fake answers every LOCK with a RESULT
 // and a COMPLETION; the callback thread resumes the awaiting task. Every await is bounded by the fake's
-// deadline (a hang-up turns into ENOTCONN).
+// deadline (a hang-up turns into ENOTCONN, which also resumes a task awaiting a completion).
 
 import DLMClientProtocol
 import Foundation
 import Testing
 @testable import DLM
 
-@Suite struct AsyncAPIFakeDaemonTests {
+@Suite(.timeLimit(.minutes(1))) struct AsyncAPIFakeDaemonTests {
     /// A fake that grants every request (EAGAIN for NOQUEUE on resource "busy") and confirms unlocks.
     private func grantingDaemon() -> FakeDaemon {
         FakeDaemon { request, _ in
@@ -77,6 +77,18 @@ import Testing
         await #expect(throws: DLMErrno.EINVAL) {
             _ = try await ls.lock("x", mode: .ex)
         }
+    }
+
+    /// The daemon accepts the request (RESULT) and then goes away before the COMPLETION: the awaiting task
+    /// resumes with ENOTCONN instead of staying suspended for ever.
+    @Test func daemonGoingAwayResumesTheAwaitingTask() async throws {
+        let fake = FakeDaemon { request, _ in [.result(request.requestID, lockID: 1)] }
+        let ls = try openAsync(fake)
+        defer { ls.close() }
+        let waiter = Task { try await ls.lock("never", mode: .ex) }
+        while fake.requests.isEmpty { try await Task.sleep(for: .milliseconds(1)) }
+        fake.hangUp()
+        await #expect(throws: DLMErrno.ENOTCONN) { _ = try await waiter.value }
     }
 
     @Test(arguments: [

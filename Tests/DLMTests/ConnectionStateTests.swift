@@ -127,7 +127,7 @@ private func completion(
         state.apply(result(id, lockID: 3))
         state.apply(completion(3, .granted, granted: .ex))
         let unlockBlock = LockStatusBlock()
-        let unlockID = state.register(.unlock(lockID: 3, statusBlock: unlockBlock, wait: false))
+        let unlockID = state.register(.unlock(lockID: 3, statusBlock: unlockBlock, wait: false, cancel: false))
         state.apply(result(unlockID))
         state.apply(completion(3, .unlocked, granted: nil))
         for callback in state.takeCallbacks() { callback.run() }
@@ -153,13 +153,13 @@ private func completion(
         let block = LockStatusBlock()
         let id = state.register(.lock(LockContext(statusBlock: block, wait: true)))
         state.apply(result(id, lockID: 9))
-        let early = state.takeFinishedWait(9)
+        let early = state.takeFinishedWait(id)
         #expect(!early)
         state.apply(completion(9, .timedOut, granted: nil))
         #expect(state.callbacks.isEmpty)
         #expect(block.status == CompletionStatus.timedOut.rawValue)
-        let first = state.takeFinishedWait(9)
-        let second = state.takeFinishedWait(9)
+        let first = state.takeFinishedWait(id)
+        let second = state.takeFinishedWait(id)
         #expect(first && !second)
     }
 
@@ -168,7 +168,7 @@ private func completion(
         let block = LockStatusBlock()
         let id = state.register(.lock(LockContext(statusBlock: block, wait: true)))
         state.apply(result(id, lockID: 5, outcome: .noCompletion))
-        #expect(state.locks[5]?.waiting == false)
+        #expect(state.locks[5]?.operations.isEmpty == true)
         #expect(block.lockID == 5)
     }
 

@@ -21,7 +21,7 @@ func statusText(_ status: Int32) -> String {
     CompletionStatus(rawValue: status)?.description ?? DLMErrno(status).description
 }
 
-@Suite(.serialized) struct DLMIntegrationTests {
+@Suite(.serialized, .timeLimit(.minutes(1))) struct DLMIntegrationTests {
     @Test func contentionWithAnotherProcessDeliversCompletionAndBlockingCallbacks() throws {
         let daemon = try DaemonHarness()
         defer { daemon.stop() }

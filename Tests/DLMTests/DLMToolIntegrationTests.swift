@@ -9,7 +9,7 @@ import Glibc
 import Testing
 @testable import DLM
 
-@Suite(.serialized) struct DLMToolIntegrationTests {
+@Suite(.serialized, .timeLimit(.minutes(1))) struct DLMToolIntegrationTests {
     @Test func joinListLockdumpLeave() throws {
         let daemon = try DaemonHarness()
         defer { daemon.stop() }

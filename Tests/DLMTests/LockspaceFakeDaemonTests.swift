@@ -9,7 +9,7 @@ import Glibc
 import Testing
 @testable import DLM
 
-@Suite struct LockspaceFakeDaemonTests {
+@Suite(.timeLimit(.minutes(1))) struct LockspaceFakeDaemonTests {
     @Test func lockSendsTheRequestAndReturnsAfterResultLeavingTheCompletionUnread() throws {
         let fake = FakeDaemon { request, _ in
             [.result(request.requestID, lockID: 5), .completion(5, .granted, granted: .pw, lvb: [9, 9])]

@@ -23,6 +23,19 @@ static struct dlmc_pending *pending_take(struct dlmc_ls *ls, uint32_t request)
 	return NULL;
 }
 
+static void fail_waiters(struct dlmc_lock *lk);
+
+/* Queues a synchronous operation behind the lock's other waiters; it fills the lksb in force. */
+static void sync_append(struct dlmc_lock *lk, struct dlmc_sync *s)
+{
+	struct dlmc_sync **pp = &lk->sync;
+	while (*pp)
+		pp = &(*pp)->next;
+	s->next = NULL;
+	s->lksb = lk->lksb;
+	*pp = s;
+}
+
 /* Registers the lock created by a successful LOCK request. */
 static void apply_new_lock(struct dlmc_ls *ls, struct dlmc_pending *p)
 {
@@ -36,10 +49,17 @@ static void apply_new_lock(struct dlmc_ls *ls, struct dlmc_pending *p)
 	lk->ast = p->ast;
 	lk->bast = p->bast;
 	lk->astarg = p->astarg;
-	locktable_insert(ls, lk);
+	struct dlmc_lock *stale = locktable_find(ls, p->lkid);
+	if (stale)
+		fail_waiters(stale); /* the id was reused: its old waiters will never see a completion */
+	if (locktable_insert(ls, lk) < 0) {
+		free(lk);
+		p->err = ENOMEM;
+		return;
+	}
 	p->lksb->sb_lkid = p->lkid;
-	if (p->outcome != DLMP_OUTCOME_NONE_FOLLOWS)
-		lk->sync = p->sync;
+	if (p->outcome != DLMP_OUTCOME_NONE_FOLLOWS && p->sync)
+		sync_append(lk, p->sync);
 }
 
 /* Applies a successful CONVERT or UNLOCK to the lock it names. */
@@ -65,8 +85,8 @@ static void apply_existing(struct dlmc_ls *ls, struct dlmc_pending *p)
 		if (p->astarg)
 			lk->astarg = p->astarg;
 	}
-	if (p->outcome != DLMP_OUTCOME_NONE_FOLLOWS)
-		lk->sync = p->sync;
+	if (p->outcome != DLMP_OUTCOME_NONE_FOLLOWS && p->sync)
+		sync_append(lk, p->sync);
 }
 
 static void on_result(struct dlmc_ls *ls, uint32_t request, struct dlmc_cursor *c)
@@ -140,10 +160,16 @@ static void on_completion(struct dlmc_ls *ls, struct dlmc_cursor *c)
 		return;
 	if (lk->sync) {
 		keep_newer_lksb(ls, lk);
-		fill_lksb_now(lk->lksb, lkid, status, flags, lvb);
-		lk->sync->status = status;
-		lk->sync->done = 1;
-		lk->sync = NULL;
+		int ends = is_end_of_life(status, granted);
+		int first = 1;
+		while (lk->sync && (ends || first || lk->sync->cancel)) {
+			struct dlmc_sync *s = lk->sync;
+			lk->sync = s->next;
+			fill_lksb_now(s->lksb, lkid, status, flags, lvb);
+			s->status = status;
+			s->done = 1;
+			first = 0;
+		}
 	} else if (lk->ast) {
 		struct dlmc_cb *cb = calloc(1, sizeof(*cb));
 		if (cb) {
@@ -202,6 +228,16 @@ void frames_process(struct dlmc_ls *ls, uint16_t type, uint32_t request,
 	}
 }
 
+static void fail_waiters(struct dlmc_lock *lk)
+{
+	while (lk->sync) {
+		struct dlmc_sync *s = lk->sync;
+		lk->sync = s->next;
+		s->status = -1;
+		s->done = 1;
+	}
+}
+
 /* The connection is gone: fail every pending request and wake every synchronous waiter. */
 void frames_fail_all(struct dlmc_ls *ls)
 {
@@ -211,13 +247,5 @@ void frames_fail_all(struct dlmc_ls *ls)
 		p->err = ENOTCONN;
 		p->done = 1;
 	}
-	for (unsigned b = 0; b < DLMC_LOCK_TABLE_BUCKETS; b++) {
-		for (struct dlmc_lock *lk = ls->table[b]; lk; lk = lk->next) {
-			if (lk->sync) {
-				lk->sync->done = 1;
-				lk->sync->status = -1;
-				lk->sync = NULL;
-			}
-		}
-	}
+	locktable_each(ls, fail_waiters);
 }

@@ -19,7 +19,7 @@ enum {
 	DLMC_NAME_BYTES_MAX = 64,          /* resource and lockspace names */
 	DLMC_LVB_BYTES = DLM_LVB_LEN,      /* LVB length of client-created lockspaces */
 	DLMC_MODE_MAX = 5,                 /* LKM_EXMODE */
-	DLMC_LOCK_TABLE_BUCKETS = 1024,    /* lock id hash table size (power of two) */
+	DLMC_LOCK_TABLE_BUCKETS_MIN = 64,  /* initial lock id hash table size (power of two); doubles when full */
 	DLMC_DEFAULT_MODE = 0600,          /* permission bits of the auto-created default lockspace */
 	DLMC_VERSION_MAJOR = 6,            /* interface version reported by the *_version calls */
 	DLMC_VERSION_MINOR = 0,
@@ -81,10 +81,17 @@ uint32_t get_le32(const uint8_t *p);
 
 /* ---- Locks, pending requests, callbacks ---- */
 
-/* A synchronous caller waiting for one lock's COMPLETION. */
+/*
+ * A synchronous caller waiting for the COMPLETION of its own operation (lives on its stack).
+ * A lock keeps its waiters in RESULT order: a completion finishes the oldest (with the cancels
+ * queued behind it, which have no completion of their own), or all of them when it ends the lock.
+ */
 struct dlmc_sync {
 	int done;
 	int status;
+	int cancel;                 /* a cancel / deadlock-cancel */
+	struct dlm_lksb *lksb;      /* filled before done is set */
+	struct dlmc_sync *next;
 };
 
 /* What the library remembers about one lock id of a handle. */
@@ -95,7 +102,7 @@ struct dlmc_lock {
 	void (*ast)(void *);
 	void (*bast)(void *);
 	void *astarg;
-	struct dlmc_sync *sync;
+	struct dlmc_sync *sync;     /* oldest waiting synchronous operation, NULL if none */
 };
 
 enum dlmc_pending_kind { PEND_PLAIN, PEND_NEW_LOCK, PEND_CONVERT, PEND_UNLOCK };
@@ -147,7 +154,9 @@ struct dlmc_ls {
 	pthread_t dispatcher;        /* that thread, while dispatching */
 	uint32_t next_request;
 	struct dlmc_pending *pending;
-	struct dlmc_lock *table[DLMC_LOCK_TABLE_BUCKETS];
+	struct dlmc_lock **table;    /* lock id hash table: table_size buckets, NULL until the first lock */
+	unsigned table_size;
+	unsigned table_count;
 	struct dlmc_cb *cb_head;
 	struct dlmc_cb *cb_tail;
 	/* AST thread */
@@ -159,10 +168,11 @@ struct dlmc_ls {
 	struct dlmc_ls *next_all;
 };
 
-/* locktable.c (callers hold ls->mu) */
+/* locktable.c (callers hold ls->mu); insert returns -1 (ENOMEM) when the record cannot be added */
 struct dlmc_lock *locktable_find(struct dlmc_ls *ls, uint32_t lkid);
 int locktable_insert(struct dlmc_ls *ls, struct dlmc_lock *lk);
 void locktable_remove(struct dlmc_ls *ls, uint32_t lkid);
+void locktable_each(struct dlmc_ls *ls, void (*fn)(struct dlmc_lock *));
 void locktable_clear(struct dlmc_ls *ls);
 
 /* conn.c */

@@ -76,7 +76,7 @@ int lock_request(struct dlmc_ls *ls, uint32_t mode, struct dlm_lksb *lksb, uint3
 	}
 	struct dlmc_frame f;
 	build_lock_frame(&f, mode, lksb, flags, name, namelen, bast != NULL, timeout_cs);
-	struct dlmc_sync sync = { 0, 0 };
+	struct dlmc_sync sync = { 0 };
 	struct dlmc_pending p = {
 		.kind = (flags & LKF_CONVERT) ? PEND_CONVERT : PEND_NEW_LOCK,
 		.target_lkid = lksb->sb_lkid,
@@ -134,7 +134,7 @@ int lock_unlock(struct dlmc_ls *ls, uint32_t lkid, uint32_t flags, struct dlm_lk
 	if (lvb)
 		frame_bytes(&f, lvb, DLMC_LVB_BYTES);
 
-	struct dlmc_sync sync = { 0, 0 };
+	struct dlmc_sync sync = { .cancel = deadlock_cancel || (flags & LKF_CANCEL) };
 	struct dlmc_pending p = {
 		.kind = PEND_UNLOCK, .target_lkid = lkid, .lksb = lksb, .astarg = astarg,
 		.sync = wait ? &sync : NULL,

@@ -3,15 +3,19 @@
  * cycles (two on a shared resource, so they contend) while a fifth issues asynchronous
  * locks whose ASTs run on the library's AST thread. Every call must succeed with the right
  * status, and every AST must arrive: this exercises the hand-over of the reader role between
- * synchronous callers and the AST thread without lost wake-ups.
+ * synchronous callers and the AST thread without lost wake-ups. Then the reuse-heavy pattern:
+ * eight threads doing lock_wait/unlock_wait on their own resources on one handle (dlmd reuses
+ * freed lock ids at once), with and without the AST thread; and a lock_wait that another thread
+ * unlocks while it waits (both calls must return, with EUNLOCK).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "testlib.h"
 
-enum { THREADS = 4, ROUNDS = 200, ASYNC = 200 };
+enum { THREADS = 4, ROUNDS = 200, ASYNC = 200, REUSE_THREADS = 8, REUSE_ROUNDS = 300 };
 
 static dlm_lshandle_t ls;
 static int bad[THREADS];
@@ -31,6 +35,81 @@ static void *sync_worker(void *arg)
 			bad[me]++;
 	}
 	return NULL;
+}
+
+static dlm_lshandle_t reuse_ls;
+static int reuse_bad[REUSE_THREADS];
+
+static void *reuse_worker(void *arg)
+{
+	int me = (int)(long)arg;
+	for (int i = 0; i < REUSE_ROUNDS; i++) {
+		char res[32];
+		snprintf(res, sizeof(res), "reuse%d.%d", me, i);
+		struct dlm_lksb l;
+		memset(&l, 0, sizeof(l));
+		if (dlm_ls_lock_wait(reuse_ls, LKM_EXMODE, &l, 0, res, strlen(res), 0, NULL, NULL,
+				     NULL) != 0 || l.sb_status != 0 || l.sb_lkid == 0)
+			reuse_bad[me]++;
+		if (dlm_ls_unlock_wait(reuse_ls, l.sb_lkid, 0, &l) != 0 || l.sb_status != EUNLOCK)
+			reuse_bad[me]++;
+	}
+	return NULL;
+}
+
+/* REUSE_THREADS threads on one handle; returns how many calls went wrong. */
+static int run_reuse(dlm_lshandle_t h)
+{
+	reuse_ls = h;
+	pthread_t t[REUSE_THREADS];
+	for (long i = 0; i < REUSE_THREADS; i++)
+		pthread_create(&t[i], NULL, reuse_worker, (void *)i);
+	int total = 0;
+	for (int i = 0; i < REUSE_THREADS; i++) {
+		pthread_join(t[i], NULL);
+		total += reuse_bad[i];
+		reuse_bad[i] = 0;
+	}
+	return total;
+}
+
+static struct dlm_lksb waiter_lksb;
+static int waiter_rc = -2;
+
+static void *blocked_waiter(void *arg)
+{
+	waiter_rc = dlm_ls_lock_wait((dlm_lshandle_t)arg, LKM_EXMODE, &waiter_lksb, 0, "hot", 3, 0,
+				     NULL, NULL, NULL);
+	return NULL;
+}
+
+/* A lock_wait blocked behind another handle's EX, unlocked by a second thread meanwhile. */
+static void unlock_of_a_waiting_lock(const char *name)
+{
+	dlm_lshandle_t holder = dlm_open_lockspace(name);
+	dlm_lshandle_t h = dlm_open_lockspace(name);
+	struct dlm_lksb held;
+	memset(&held, 0, sizeof(held));
+	if (!check(holder && h && dlm_ls_lock_wait(holder, LKM_EXMODE, &held, 0, "hot", 3, 0, NULL,
+						   NULL, NULL) == 0, "hold hot", "errno %d", errno))
+		return;
+	pthread_t t;
+	pthread_create(&t, NULL, blocked_waiter, h);
+	for (int i = 0; i < 5000 && waiter_lksb.sb_lkid == 0; i++)
+		usleep(1000);
+	usleep(20000);
+	struct dlm_lksb u;
+	memset(&u, 0, sizeof(u));
+	int rc = dlm_ls_unlock_wait(h, waiter_lksb.sb_lkid, 0, &u);
+	pthread_join(t, NULL);
+	check(rc == 0 && u.sb_status == EUNLOCK, "unlock_wait of a waiting lock", "rc %d status %d",
+	      rc, u.sb_status);
+	check(waiter_rc == 0 && waiter_lksb.sb_status == EUNLOCK,
+	      "the blocked lock_wait returns with EUNLOCK", "rc %d status %d", waiter_rc,
+	      waiter_lksb.sb_status);
+	dlm_ls_unlock_wait(holder, held.sb_lkid, 0, &held);
+	dlm_close_lockspace(h);
+	dlm_close_lockspace(holder);
 }
 
 int main(void)
@@ -72,6 +151,15 @@ int main(void)
 	      "accepted %d granted %d", accepted, granted);
 	check(unlocked == ASYNC, "every async unlock AST EUNLOCK", "unlocked %d", unlocked);
 	check(total_bad == 0, "synchronous cycles in 4 threads all correct", "bad %d", total_bad);
+	int bad_thread = run_reuse(ls);
+	check(bad_thread == 0, "8 threads reusing lock ids, AST thread running", "bad %d", bad_thread);
+	dlm_lshandle_t plain = dlm_open_lockspace(name);
+	if (check(plain != NULL, "open a second handle", "errno %d", errno)) {
+		int bad_plain = run_reuse(plain);
+		check(bad_plain == 0, "8 threads reusing lock ids, no AST thread", "bad %d", bad_plain);
+		dlm_close_lockspace(plain);
+	}
+	unlock_of_a_waiting_lock(name);
 	int released = dlm_release_lockspace(name, ls, 0);
 	check(released == 0, "release", "errno %d", errno);
 	return test_end();
