@@ -181,7 +181,7 @@ let package = Package(
             swiftSettings: shell
         ),
         .testTarget(name: "DLMTests", dependencies: ["DLM", "DLMCore", "DLMClientProtocol"]),
-        .testTarget(name: "DLMClusterTests", dependencies: ["DLMCore", "DLMClientProtocol"]),
+        .testTarget(name: "DLMClusterTests", dependencies: ["DLMCore", "DLMClientProtocol", "DLMDirectory"]),
         .testTarget(name: "DLMBenchTests", dependencies: []),
     ]
 )
