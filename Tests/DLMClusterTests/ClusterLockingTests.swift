@@ -1,6 +1,6 @@
 // Three real dlmd processes on loopback (ClusterHarness) act as one lock manager: clients on
 // different nodes contend for a resource (EX on node 1 blocks EX on node 3 until released; the bast
-// and the grant cross nodes), an LVB written on node 2 is read on node 3, a NODIR lockspace with one
+// and the grant cross nodes), an LVB written on node 2 (EX→NL conversion) is read on node 3, a NODIR lockspace with one
 // lock server (`master ls node=2`) masters everything on node 2 (checked with lockdebug), and a
 // resource first used on a node that is not its directory node is mastered there after a LOOKUP
 // (checked with lockdebug on the master and the directory's hash). Each test starts and stops its
@@ -50,8 +50,14 @@ struct ClusterLockingTests {
                 Issue.record("node 2's EX was not granted")
                 return
             }
-            try second.unlock(writer, flags: .valueBlock, valueBlock: written)
-            #expect(try second.callback() == .completion(CompletionCallback(lockID: writer, status: .unlocked, grantedMode: nil)))
+            // Down-convert to NL writing the LVB: the NL lock keeps the resource (and its LVB) alive
+            // (spec §6: the LVB is discarded when a resource has no locks left).
+            _ = try second.lock(.nl, "lvb", flags: [.convert, .valueBlock], lockID: writer, valueBlock: written)
+            guard case .completion(let converted) = try second.callback() else {
+                Issue.record("node 2's conversion got no completion")
+                return
+            }
+            #expect(converted.lockID == writer && converted.status == .granted && converted.grantedMode == .nl)
             let reader = try third.lock(.pr, "lvb", flags: .valueBlock, valueBlock: zeros)
             guard case .completion(let read) = try third.callback() else {
                 Issue.record("node 3's PR got no completion")
