@@ -153,7 +153,7 @@ let package = Package(
         .testTarget(
             name: "DLMServerTests",
             dependencies: [
-                "DLMCore", "DLMEngine", "DLMClientProtocol", "DLMServer",
+                "DLMCore", "DLMEngine", "DLMClientProtocol", "DLMServer", "DLMNode", "DLMWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
