@@ -47,7 +47,11 @@ extension DLMNode {
         lockspaces[lockspace]?.locks[lockID]?.owner
     }
 
-    /// How many locks of this node `handle` owns in `lockspace`.
+    /// How many client locks this node has in `lockspace` (any owner, any master). O(1).
+    public func clientLockCount(lockspace: UInt32) -> Int { lockspaces[lockspace]?.locks.count ?? 0 }
+
+    /// How many locks of this node `handle` owns in `lockspace`. O(locks of the lockspace): callers
+    /// on a hot path check `clientLockCount` first.
     public func lockCount(lockspace: UInt32, ownedBy handle: UInt64) -> Int {
         guard let ls = lockspaces[lockspace] else { return 0 }
         return ls.locks.values.reduce(0) { $0 + ($1.owner.handle == handle ? 1 : 0) }
@@ -66,12 +70,14 @@ extension DLMNode {
         ls.route(effects, reply: nil, now: now, &directives)
     }
 
-    /// Counts for one lockspace (zeros when not joined).
-    public func counts(lockspace: UInt32) -> NodeLockspaceCounts {
+    /// Counts for one lockspace (zeros when not joined). O(1) unless `queues` asks for the
+    /// converting and waiting totals, which walk every resource.
+    public func counts(lockspace: UInt32, queues: Bool = false) -> NodeLockspaceCounts {
         guard let ls = lockspaces[lockspace] else { return NodeLockspaceCounts() }
         var counts = NodeLockspaceCounts(
             clientLocks: ls.locks.count, engineLocks: ls.engine.lockCount, engineResources: ls.engine.resourceCount,
             orphans: ls.engine.orphanCount)
+        guard queues else { return counts }
         for name in ls.engine.resourceNames() {
             guard let resource = ls.engine.resourceSnapshot(name) else { continue }
             counts.converting += resource.converting.count

@@ -93,8 +93,13 @@ extension LockspaceService {
         guard !flags.contains(.valueBlock) || call.valueBlock != nil else { throw .EINVAL }
         if flags.contains(.convert) {
             try checkOwnership(call.lockID, session: session, in: name)
-        } else if node.lockCount(lockspace: lockspaces[name]!.globalID, ownedBy: session) >= configuration.locksPerClientMax {
-            throw .ENOMEM
+        } else {
+            // The per-handle count walks the lockspace's locks, so only when the node's total could reach the cap.
+            let id = lockspaces[name]!.globalID
+            let cap = configuration.locksPerClientMax
+            if node.clientLockCount(lockspace: id) >= cap, node.lockCount(lockspace: id, ownedBy: session) >= cap {
+                throw .ENOMEM
+            }
         }
         let owner = LockOwner(node: configuration.nodeID, pid: credentials.pid, handle: session)
         return LockRequest(

@@ -92,7 +92,7 @@ extension LockspaceService {
         text += "lockspaces \(lockspaces.count)\n"
         text += "clients \(sessions.count)\n"
         for lockspace in lockspaces.values.sorted(by: { $0.name < $1.name }) {
-            let counts = node.counts(lockspace: lockspace.globalID)
+            let counts = node.counts(lockspace: lockspace.globalID, queues: true)
             text += "lockspace \(lockspace.name) state running members \(membersText)"
             text += " handles \(lockspace.handles.count) resources \(counts.engineResources)"
             text += " locks \(counts.clientLocks) converting \(counts.converting) waiting \(counts.waiting)"
