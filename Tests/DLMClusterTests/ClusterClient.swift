@@ -55,11 +55,11 @@ final class ClusterClient {
     /// LOCK; returns the lock id (throws on an errno).
     func lock(
         _ mode: LockMode, _ name: String, flags: LockFlags = [], lockID: LockID = 0, valueBlock: [UInt8]? = nil,
-        basts: Bool = false
+        basts: Bool = false, timeoutCentiseconds: UInt32 = 0
     ) throws -> LockID {
         let call = LockCall(
-            mode: UInt32(mode.rawValue), flags: flags, lockID: lockID, wantsBlockingCallbacks: basts,
-            name: Array(name.utf8), valueBlock: valueBlock)
+            mode: UInt32(mode.rawValue), flags: flags, lockID: lockID, timeoutCentiseconds: timeoutCentiseconds,
+            wantsBlockingCallbacks: basts, name: Array(name.utf8), valueBlock: valueBlock)
         guard case .result(let result) = try request(.lock(call)), result.errno == 0 else {
             throw ClusterTestError("lock \(name) refused")
         }

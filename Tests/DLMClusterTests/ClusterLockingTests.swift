@@ -3,7 +3,8 @@
 // and the grant cross nodes), an LVB written on node 2 (EX→NL conversion) is read on node 3, a NODIR lockspace with one
 // lock server (`master ls node=2`) masters everything on node 2 (checked with lockdebug), and a
 // resource first used on a node that is not its directory node is mastered there after a LOOKUP
-// (checked with lockdebug on the master and the directory's hash). Each test starts and stops its
+// (checked with lockdebug on the master and the directory's hash); NOQUEUE, LKF_TIMEOUT (the master's
+// timer) and a holder's disconnect work across nodes. Each test starts and stops its
 // own three processes by PID, and every wait is bounded.
 
 import DLMClientProtocol
@@ -119,6 +120,33 @@ struct ClusterLockingTests {
             let status = try first.query(.status)
             #expect(status.contains("members 1 2 3"))
             #expect(status.contains("peer 2 link up") && status.contains("peer 3 link up"), "\(status)")
+        }
+    }
+
+    @Test("across nodes: NOQUEUE gets EAGAIN, LKF_TIMEOUT expires on the master's timer, a holder's disconnect grants the waiter")
+    func failuresAcrossNodes() async throws {
+        try await LocalCluster.with(extraLines: Self.lockspaces) { cluster in
+            var first: ClusterClient? = try cluster.client(1)
+            let second = try cluster.client(2)
+            let third = try cluster.client(3)
+            for client in [first!, second, third] { try client.join("default") }
+            // Node 3 uses the name first, so it becomes the master (directory mode: first asker).
+            let anchor = try third.lock(.nl, "busy")
+            #expect(try third.callback() == .completion(CompletionCallback(lockID: anchor, status: .granted, grantedMode: .nl)))
+            let held = try first!.lock(.ex, "busy")
+            #expect(try first!.callback() == .completion(CompletionCallback(lockID: held, status: .granted, grantedMode: .ex)))
+            let refused = try second.lock(.pr, "busy", flags: .noQueue)
+            #expect(try second.callback() == .completion(CompletionCallback(lockID: refused, status: .wouldBlock, grantedMode: nil)))
+            let started = ContinuousClock.now
+            let timed = try third.lock(.pr, "busy", flags: .timeout, timeoutCentiseconds: 30)
+            #expect(try third.callback() == .completion(CompletionCallback(lockID: timed, status: .timedOut, grantedMode: nil)))
+            #expect(ContinuousClock.now - started >= .milliseconds(250), "expired no earlier than its timeout")
+            let waiter = try second.lock(.pr, "busy")
+            #expect(try second.callbackIfAny(within: 300) == nil)
+            first = nil  // closes node 1's connection: its handle closes, its EX on node 3 goes
+            #expect(try second.callback() == .completion(CompletionCallback(lockID: waiter, status: .granted, grantedMode: .pr)))
+            let master = try third.query(.lockdebug, "default")
+            #expect(master.contains("\"busy\"\nMaster node 3 (local)"), "\(master)")
         }
     }
 }
