@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "DLMServer",
             dependencies: [
-                "DLMCore", "DLMEngine", "DLMClientProtocol",
+                "DLMCore", "DLMEngine", "DLMClientProtocol", "DLMNode", "DLMWire", "DLMTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -83,7 +83,7 @@ let package = Package(
         .target(
             name: "DLMDaemon",
             dependencies: [
-                "DLMCore", "DLMEngine", "DLMServer", "DLMDirectory",
+                "DLMCore", "DLMEngine", "DLMServer", "DLMDirectory", "DLMNode", "DLMTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -153,7 +153,7 @@ let package = Package(
         .testTarget(
             name: "DLMServerTests",
             dependencies: [
-                "DLMCore", "DLMEngine", "DLMClientProtocol", "DLMServer",
+                "DLMCore", "DLMEngine", "DLMClientProtocol", "DLMServer", "DLMNode", "DLMWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -181,6 +181,7 @@ let package = Package(
             swiftSettings: shell
         ),
         .testTarget(name: "DLMTests", dependencies: ["DLM", "DLMCore", "DLMClientProtocol"]),
+        .testTarget(name: "DLMClusterTests", dependencies: ["DLMCore", "DLMClientProtocol", "DLMDirectory"]),
         .testTarget(name: "DLMBenchTests", dependencies: []),
     ]
 )

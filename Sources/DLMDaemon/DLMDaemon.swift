@@ -2,6 +2,7 @@
 
 import DLMCore
 import DLMServer
+import DLMTransport
 import Logging
 import NIOCore
 import NIOPosix
@@ -14,7 +15,7 @@ import Glibc
 
 /// Runs one dlmd node until SIGTERM or SIGINT.
 ///
-///     load config ──▶ 1-thread event loop ──▶ DLMServer ──▶ configured lockspaces ──▶ ServiceGroup.run:
+///     load config ──▶ 1-thread event loop ──▶ DLMServer ──▶ peer links (cluster) ──▶ configured lockspaces ──▶ ServiceGroup.run:
 ///        client server (bind socket, READY=1, STATUS/WATCHDOG ticks), metrics endpoint (if configured),
 ///        reload on SIGHUP ──SIGTERM/SIGINT──▶ graceful shutdown: reload and metrics stop, STOPPING=1,
 ///        stop accepting, close clients (their handles close), remove socket, exit 0
@@ -49,7 +50,11 @@ public enum DLMDaemon {
             eventLoop: group.next(), logger: logger, metrics: metrics)
         let reporter = ServiceStatusReporter(
             server: server, nodeID: configuration.nodeID, watchdogPeriod: SystemdNotifier.watchdogPeriod())
+        var transport: PeerTransport?
         do {
+            if configuration.isCluster {
+                transport = try await ClusterLinks.start(configuration, server: server, logger: logger)
+            }
             for lockspace in configuration.lockspaces {
                 try await server.createConfiguredLockspace(
                     name: lockspace.name, mode: lockspace.mode, valueBlockLength: lockspace.valueBlockLength)
@@ -81,9 +86,11 @@ public enum DLMDaemon {
                 metadata: ["dlm.node": "\(configuration.nodeID)", "dlm.cluster": "\(configuration.clusterName)"])
             try await ServiceGroup(configuration: groupConfiguration).run()
         } catch {
+            if let transport { try? await transport.shutdown().get() }
             try? await group.shutdownGracefully()
             throw error
         }
+        if let transport { try? await transport.shutdown().get() }
         try await group.shutdownGracefully()
         logger.info("dlmd stopped")
     }

@@ -1,6 +1,7 @@
 // dlmd — DLMDaemon: the daemon's effective configuration (defaults < config file < command line).
 
 import DLMCore
+import DLMNode
 import DLMServer
 import Logging
 
@@ -145,8 +146,21 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
     /// The lockspace service's settings derived from this configuration.
     public func serviceConfiguration() -> ServiceConfiguration {
-        ServiceConfiguration(
+        var service = ServiceConfiguration(
             nodeID: nodeID, clusterName: clusterName, createUIDs: createUIDs, createGIDs: createGIDs,
             configurationText: dumpText())
+        service.members = Set(nodes.map(\.id))
+        service.knownLockspaces = lockspaces.compactMap { entry in
+            guard let name = try? LockspaceName(entry.name) else { return nil }
+            var weights: [NodeID: UInt32] = [:]
+            for master in entry.masters { weights[master.node] = master.weight }
+            return LockspaceConfiguration(
+                name: name, noDirectory: entry.noDirectory, masterWeights: weights,
+                valueBlockLength: entry.valueBlockLength)
+        }
+        return service
     }
+
+    /// Whether this configuration names other nodes (cluster mode: peer links are started).
+    public var isCluster: Bool { nodes.contains { $0.id != nodeID } }
 }

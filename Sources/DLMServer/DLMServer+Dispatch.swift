@@ -76,6 +76,8 @@ extension DLMServer {
                 channel.writeAndFlush(channel.allocator.buffer(bytes: bytes)).whenComplete { _ in
                     channel.close(promise: nil)
                 }
+            case .peer(let peer, let lockspace, let message):
+                sendToPeer(message, lockspace: lockspace, to: peer)
             }
         }
         outputs.removeAll(keepingCapacity: true)

@@ -2,6 +2,7 @@
 
 import DLMClientProtocol
 import DLMCore
+import DLMTransport
 import Logging
 import NIOCore
 import NIOPosix
@@ -40,6 +41,8 @@ public final class DLMServer: @unchecked Sendable {
     /// When each request still waiting for its completion was made, by session then lock id
     /// (for the wait-time histogram and the waiters gauge).
     var waitStarts: [UInt64: [LockID: MonotonicInstant]] = [:]
+    /// The links to the other cluster members (nil on a lone node); attached with `attach(transport:)`.
+    var transport: PeerTransport?
 
     /// - Parameters:
     ///   - socketPath: filesystem path of the Unix socket to listen on.
@@ -122,11 +125,12 @@ public final class DLMServer: @unchecked Sendable {
     /// lockspaces end with the process; a cluster node will also tell its peers here).
     private func leaveLockspaces() {
         for lockspace in service.lockspaces.values.sorted(by: { $0.name < $1.name }) {
+            let counts = service.node.counts(lockspace: lockspace.globalID)
             logger.info(
                 "left lockspace",
                 metadata: [
-                    "dlm.lockspace": "\(lockspace.name)", "dlm.locks": "\(lockspace.engine.lockCount)",
-                    "dlm.orphans": "\(lockspace.engine.orphanCount)",
+                    "dlm.lockspace": "\(lockspace.name)", "dlm.locks": "\(counts.clientLocks)",
+                    "dlm.orphans": "\(counts.orphans)",
                 ])
         }
     }

@@ -3,7 +3,7 @@
 import DLMCore
 import DLMEngine
 
-/// A lockspace on this node. Lifetime:
+/// A lockspace's client-facing record on this node (its lock state lives in the service's `DLMNode`). Lifetime:
 ///
 ///     create (count 1) ──create/join──▶ count n ──release──▶ count n-1 … ──last release──▶ removed
 ///                                                   (EBUSY instead when locks or orphans remain and force = 0)
@@ -11,7 +11,6 @@ struct Lockspace {
     let name: LockspaceName
     /// Global id: CRC-32 of `"dlm:ls:" + name + "\0"` (spec §7.1).
     let globalID: UInt32
-    var engine: LockEngine
     var flags: LockspaceFlags
     /// Permission bits (device-node style).
     var mode: UInt32
@@ -26,7 +25,6 @@ struct Lockspace {
     init(name: LockspaceName, flags: LockspaceFlags, mode: UInt32, owner: PeerCredentials, valueBlockLength: Int) {
         self.name = name
         self.globalID = Lockspace.globalID(of: name)
-        self.engine = LockEngine(valueBlockLength: valueBlockLength)
         self.flags = flags
         self.mode = mode
         self.ownerUID = owner.uid
@@ -34,9 +32,6 @@ struct Lockspace {
         self.valueBlockLength = valueBlockLength
         self.createCount = 1
     }
-
-    /// Whether anything would be lost by removing it without force.
-    var isBusy: Bool { engine.lockCount > 0 || engine.orphanCount > 0 }
 
     /// CRC-32 (IEEE, reflected, init and final xor 0xFFFFFFFF) of `"dlm:ls:" + name + "\0"`.
     static func globalID(of name: LockspaceName) -> UInt32 {

@@ -3,21 +3,23 @@
 import DLMClientProtocol
 import DLMCore
 import DLMEngine
+import DLMNode
 
 extension LockspaceService {
     /// LOCK: a new request or a conversion. RESULT (with the lock id) first, then the callbacks.
     mutating func lock(
         session: UInt64, requestID: UInt32, call: LockCall, now: MonotonicInstant, output: inout [ServiceOutput]
     ) {
-        effects.removeAll(keepingCapacity: true)
+        directives.removeAll(keepingCapacity: true)
         do throws(DLMErrno) {
             let (name, credentials) = try boundLockspace(session)
             let request = try lockRequest(call, session: session, credentials: credentials, in: name)
-            let (lockID, outcome) = try lockspaces[name]!.engine.lock(request, now: now, effects: &effects)
+            let (lockID, outcome) = try node.lock(
+                lockspace: lockspaces[name]!.globalID, request, now: now, directives: &directives)
             reply(session, requestID, RequestResult(errno: 0, lockID: lockID, outcome: Self.wire(outcome)), &output)
-            deliverEffects(&output)
+            performDirectives(&output)
         } catch {
-            effects.removeAll(keepingCapacity: true)
+            directives.removeAll(keepingCapacity: true)
             reply(session, requestID, .failure(error), &output)
         }
     }
@@ -26,23 +28,25 @@ extension LockspaceService {
     mutating func unlock(
         session: UInt64, requestID: UInt32, call: UnlockCall, now: MonotonicInstant, output: inout [ServiceOutput]
     ) {
-        effects.removeAll(keepingCapacity: true)
+        directives.removeAll(keepingCapacity: true)
         do throws(DLMErrno) {
             let (name, _) = try boundLockspace(session)
             try checkOwnership(call.lockID, session: session, in: name)
             guard !call.flags.contains(.valueBlock) || call.valueBlock != nil else { throw .EINVAL }
             let block = try valueBlock(call.valueBlock, in: name)
+            let id = lockspaces[name]!.globalID
             let outcome: OperationOutcome
             if call.deadlockCancel {
-                outcome = try lockspaces[name]!.engine.deadlockCancel(lockID: call.lockID, now: now, effects: &effects)
+                outcome = try node.deadlockCancel(lockspace: id, lockID: call.lockID, now: now, directives: &directives)
             } else {
-                outcome = try lockspaces[name]!.engine.unlock(
-                    lockID: call.lockID, flags: call.flags, valueBlock: block, now: now, effects: &effects)
+                outcome = try node.unlock(
+                    lockspace: id, lockID: call.lockID, flags: call.flags, valueBlock: block, now: now,
+                    directives: &directives)
             }
             reply(session, requestID, RequestResult(errno: 0, lockID: 0, outcome: Self.wire(outcome)), &output)
-            deliverEffects(&output)
+            performDirectives(&output)
         } catch {
-            effects.removeAll(keepingCapacity: true)
+            directives.removeAll(keepingCapacity: true)
             reply(session, requestID, .failure(error), &output)
         }
     }
@@ -53,20 +57,20 @@ extension LockspaceService {
         session: UInt64, requestID: UInt32, nodeID: UInt32, pid: UInt32, now: MonotonicInstant,
         output: inout [ServiceOutput]
     ) {
-        effects.removeAll(keepingCapacity: true)
+        directives.removeAll(keepingCapacity: true)
         do throws(DLMErrno) {
             let (name, credentials) = try boundLockspace(session)
             guard nodeID == 0 || nodeID == configuration.nodeID else { throw .EINVAL }
+            let id = lockspaces[name]!.globalID
             if pid == credentials.pid {
-                lockspaces[name]!.engine.purgeHandle(session, now: now, effects: &effects)
-                callbackFilter.forget(handle: session)
+                node.purgeHandle(lockspace: id, handle: session, now: now, directives: &directives)
             } else {
-                lockspaces[name]!.engine.purgeOrphans(pid: pid, now: now, effects: &effects)
+                node.purgeOrphans(lockspace: id, pid: pid, now: now, directives: &directives)
             }
             reply(session, requestID, RequestResult(errno: 0, lockID: 0, outcome: .noCompletion), &output)
-            deliverEffects(&output)
+            performDirectives(&output)
         } catch {
-            effects.removeAll(keepingCapacity: true)
+            directives.removeAll(keepingCapacity: true)
             reply(session, requestID, .failure(error), &output)
         }
     }
@@ -89,8 +93,13 @@ extension LockspaceService {
         guard !flags.contains(.valueBlock) || call.valueBlock != nil else { throw .EINVAL }
         if flags.contains(.convert) {
             try checkOwnership(call.lockID, session: session, in: name)
-        } else if lockspaces[name]!.engine.lockCount(ownedBy: session) >= configuration.locksPerClientMax {
-            throw .ENOMEM
+        } else {
+            // The per-handle count walks the lockspace's locks, so only when the node's total could reach the cap.
+            let id = lockspaces[name]!.globalID
+            let cap = configuration.locksPerClientMax
+            if node.clientLockCount(lockspace: id) >= cap, node.lockCount(lockspace: id, ownedBy: session) >= cap {
+                throw .ENOMEM
+            }
         }
         let owner = LockOwner(node: configuration.nodeID, pid: credentials.pid, handle: session)
         return LockRequest(
@@ -101,7 +110,7 @@ extension LockspaceService {
 
     /// A lock id names a lock of this handle; anything else (another client's lock, a dead id) is ENOENT.
     private func checkOwnership(_ lockID: LockID, session: UInt64, in name: LockspaceName) throws(DLMErrno) {
-        guard let snapshot = lockspaces[name]!.engine.lockSnapshot(lockID), snapshot.owner.handle == session else {
+        guard let owner = node.lockOwner(lockspace: lockspaces[name]!.globalID, lockID: lockID), owner.handle == session else {
             throw .ENOENT
         }
     }

@@ -24,6 +24,7 @@ extension LockspaceService {
                 guard lockspaces.count < Limits.lockspacesMax else { throw .ENOMEM }
                 let mode = create.mode == 0 ? 0o600 : create.mode & 0o777
                 let flags = create.flags.subtracting([.newExclusive, .timeWarn])
+                try joinNode(name, valueBlockLength: length)
                 lockspaces[name] = Lockspace(
                     name: name, flags: flags, mode: mode, owner: state.credentials, valueBlockLength: length)
                 logger.debug("lockspace created", metadata: ["dlm.lockspace": "\(name)", "dlm.client.pid": "\(state.credentials.pid)"])
@@ -95,14 +96,20 @@ extension LockspaceService {
             lockspaces[name]!.createCount -= 1
             return RequestResult()
         }
-        if force == 0, releaser.isBusy { return .failure(.EBUSY) }
+        if force == 0, isBusy(releaser) { return .failure(.EBUSY) }
         guard let removed = lockspaces.removeValue(forKey: name) else { return .failure(.ENOENT) }
+        let locks = node.counts(lockspace: removed.globalID).clientLocks
         for handle in removed.handles.sorted() {
             sessions[handle]?.lockspace = nil
-            callbackFilter.forget(handle: handle)
+            directives.removeAll(keepingCapacity: true)
+            node.closeHandle(lockspace: removed.globalID, handle: handle, now: now, directives: &directives)
+            performDirectives(&output)
             output.append(.close(session: handle))
         }
-        logger.debug("lockspace removed", metadata: ["dlm.lockspace": "\(name)", "dlm.locks": "\(removed.engine.lockCount)"])
+        // A lone node forgets the lock state; a cluster member keeps it joined, as peers may hold
+        // locks it masters or directs (static membership, docs/cluster.md).
+        if isSingleNode { node.leaveLockspace(removed.globalID) }
+        logger.debug("lockspace removed", metadata: ["dlm.lockspace": "\(name)", "dlm.locks": "\(locks)"])
         return RequestResult()
     }
 

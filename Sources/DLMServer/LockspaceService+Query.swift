@@ -3,6 +3,7 @@
 import DLMClientProtocol
 import DLMCore
 import DLMEngine
+import DLMNode
 
 extension LockspaceService {
     /// QUERY: answers with QUERY_TEXT chunks, or RESULT with an errno (EINVAL unknown kind, ENOENT no lockspace).
@@ -31,9 +32,12 @@ extension LockspaceService {
         }
     }
 
-    private func existingLockspace(_ rawName: String) throws(DLMErrno) -> Lockspace {
-        guard let lockspace = lockspaces[try LockspaceName(rawName)] else { throw .ENOENT }
-        return lockspace
+    /// A lockspace this node hosts for clients or has joined for peers: its name and global id.
+    private func existingLockspace(_ rawName: String) throws(DLMErrno) -> (name: LockspaceName, id: UInt32) {
+        let name = try LockspaceName(rawName)
+        let id = lockspaces[name]?.globalID ?? Lockspace.globalID(of: name)
+        guard lockspaces[name] != nil || node.hasJoined(lockspace: id) else { throw .ENOENT }
+        return (name, id)
     }
 
     /// Totals across every lockspace, for metrics and the daemon's status line.
@@ -47,9 +51,10 @@ extension LockspaceService {
     /// Counts lockspaces, locks, resources and connected sessions.
     public func census() -> Census {
         var census = Census(lockspaces: lockspaces.count, locks: 0, resources: 0, sessions: sessions.count)
-        for lockspace in lockspaces.values {
-            census.locks += lockspace.engine.lockCount
-            census.resources += lockspace.engine.resourceCount
+        for id in Set(lockspaces.values.map(\.globalID)).union(knownNames.keys) where node.hasJoined(lockspace: id) {
+            let counts = node.counts(lockspace: id)
+            census.locks += counts.engineLocks
+            census.resources += counts.engineResources
         }
         return census
     }
@@ -65,43 +70,43 @@ extension LockspaceService {
             text += "mode          0\(String(lockspace.mode, radix: 8)) uid \(lockspace.ownerUID) gid \(lockspace.ownerGID)\n"
             text += "lvblen        \(lockspace.valueBlockLength)\n"
             text += "create_count  \(lockspace.createCount) handles \(lockspace.handles.count)\n"
-            text += "locks         \(lockspace.engine.lockCount) resources \(lockspace.engine.resourceCount)"
-            text += " orphans \(lockspace.engine.orphanCount)\n"
-            text += "members       \(configuration.nodeID)\n\n"
+            let counts = node.counts(lockspace: lockspace.globalID)
+            text += "locks         \(counts.clientLocks) resources \(counts.engineResources)"
+            text += " orphans \(counts.orphans)\n"
+            text += "members       \(membersText)\n\n"
         }
         return text.isEmpty ? "no lockspaces\n" : text
     }
 
-    /// Node, membership and one line per lockspace: what an operator reads first in an incident.
-    /// A single node is always its own quorate membership, generation 1.
+    /// Node, membership, peer links and one line per lockspace: what an operator reads first in an
+    /// incident. Membership is static (the configured nodes), generation 1.
     func statusText() -> String {
         var text = "cluster_name \(configuration.clusterName)\n"
         text += "our_nodeid \(configuration.nodeID)\n"
-        text += "members \(configuration.nodeID)\n"
-        text += "generation 1\n"
+        text += "members \(membersText)\n"
+        text += "generation \(node.generation)\n"
         text += "quorate 1\n"
+        for peer in configuration.effectiveMembers.sorted() where peer != configuration.nodeID {
+            text += "peer \(peer) link \(peerStates[peer] ?? "connecting")\n"
+        }
         text += "lockspaces \(lockspaces.count)\n"
         text += "clients \(sessions.count)\n"
         for lockspace in lockspaces.values.sorted(by: { $0.name < $1.name }) {
-            var waiting = 0
-            var converting = 0
-            for name in lockspace.engine.resourceNames() {
-                guard let resource = lockspace.engine.resourceSnapshot(name) else { continue }
-                waiting += resource.waiting.count
-                converting += resource.converting.count
-            }
-            text += "lockspace \(lockspace.name) state running members \(configuration.nodeID)"
-            text += " handles \(lockspace.handles.count) resources \(lockspace.engine.resourceCount)"
-            text += " locks \(lockspace.engine.lockCount) converting \(converting) waiting \(waiting)"
-            text += " orphans \(lockspace.engine.orphanCount)\n"
+            let counts = node.counts(lockspace: lockspace.globalID, queues: true)
+            text += "lockspace \(lockspace.name) state running members \(membersText)"
+            text += " handles \(lockspace.handles.count) resources \(counts.engineResources)"
+            text += " locks \(counts.clientLocks) converting \(counts.converting) waiting \(counts.waiting)"
+            text += " orphans \(counts.orphans)\n"
         }
         return text
     }
 
-    func lockdebugText(_ lockspace: Lockspace, now: MonotonicInstant) -> String {
+    /// Resources mastered here with their queues (`Master node N (local)`; lock ids are the holder
+    /// node's ids), then this node's locks on resources mastered elsewhere (`Master node N`).
+    func lockdebugText(_ lockspace: (name: LockspaceName, id: UInt32), now: MonotonicInstant) -> String {
         var text = ""
-        for name in lockspace.engine.resourceNames().sorted() {
-            guard let resource = lockspace.engine.resourceSnapshot(name) else { continue }
+        for name in node.masteredResourceNames(lockspace: lockspace.id) {
+            guard let resource = node.resourceSnapshot(lockspace: lockspace.id, name: name) else { continue }
             text += "Resource len \(name.bytes.count)  \"\(name)\"\nMaster node \(configuration.nodeID) (local)\n"
             if let block = resource.valueBlock {
                 text += "LVB len \(block.count) seq \(resource.valueBlockSequence)"
@@ -109,17 +114,27 @@ extension LockspaceService {
             }
             for (title, locks) in [("Granted", resource.granted), ("Convert", resource.converting), ("Waiting", resource.waiting)] {
                 text += "\(title)\n"
-                for lock in locks { text += lockLine(lock, now: now) }
+                for lock in locks { text += lockLine(lock, lockspace: lockspace.id, now: now) }
             }
             text += "\n"
+        }
+        for lock in node.remotelyMasteredLocks(lockspace: lockspace.id) {
+            text += "Resource len \(lock.name.bytes.count)  \"\(lock.name)\"\n"
+            text += lock.master.map { "Master node \($0)\n" } ?? "Master node unknown (lookup)\n"
+            var line = "\(Self.hex(lock.lockID, width: 8)) \(lock.granted.map { $0.description } ?? "--")"
+            if let requested = lock.requested { line += " (\(requested))" }
+            line += " node \(configuration.nodeID) pid \(lock.owner.pid) remote \(Self.hex(lock.remoteID, width: 8))\n\n"
+            text += line
         }
         return text.isEmpty ? "no resources\n" : text
     }
 
-    private func lockLine(_ lock: LockSnapshot, now: MonotonicInstant) -> String {
-        var line = "\(Self.hex(lock.lockID, width: 8)) \(lock.grantedMode.map { $0.description } ?? "--")"
+    private func lockLine(_ lock: LockSnapshot, lockspace: UInt32, now: MonotonicInstant) -> String {
+        let holder = node.holderOf(lockspace: lockspace, engineLockID: lock.lockID)
+        var line = "\(Self.hex(holder?.lockID ?? lock.lockID, width: 8)) \(lock.grantedMode.map { $0.description } ?? "--")"
         if let requested = lock.requestedMode { line += " (\(requested))" }
-        line += " node \(lock.owner.node) pid \(lock.owner.pid)"
+        line += " node \(holder?.node ?? lock.owner.node) pid \(lock.owner.pid)"
+        if let holder, holder.node != configuration.nodeID { line += " remote" }
         if lock.isOrphan { line += " orphan" }
         if let since = lock.waitingSince {
             line += " wait \(Self.milliseconds(now.duration(since: since)))"
@@ -127,16 +142,24 @@ extension LockspaceService {
         return line + "\n"
     }
 
-    func lockdumpText(_ lockspace: Lockspace) -> String {
+    func lockdumpText(_ lockspace: (name: LockspaceName, id: UInt32)) -> String {
         var text = ""
-        for name in lockspace.engine.resourceNames().sorted() {
-            guard let resource = lockspace.engine.resourceSnapshot(name) else { continue }
+        for name in node.masteredResourceNames(lockspace: lockspace.id) {
+            guard let resource = node.resourceSnapshot(lockspace: lockspace.id, name: name) else { continue }
             for lock in resource.granted + resource.converting + resource.waiting {
+                let holder = node.holderOf(lockspace: lockspace.id, engineLockID: lock.lockID)
+                if let holder, holder.node != configuration.nodeID { continue }  // listed by their holders
                 let granted = lock.grantedMode.map { $0.description } ?? "IV"
                 let requested = lock.requestedMode.map { $0.description } ?? "IV"
-                text += "id \(Self.hex(lock.lockID, width: 8)) gr \(granted) rq \(requested) pid \(lock.owner.pid)"
+                text += "id \(Self.hex(holder?.lockID ?? lock.lockID, width: 8)) gr \(granted) rq \(requested) pid \(lock.owner.pid)"
                 text += " master 0 \"\(name)\"\n"
             }
+        }
+        for lock in node.remotelyMasteredLocks(lockspace: lockspace.id) {
+            let granted = lock.granted.map { $0.description } ?? "IV"
+            let requested = lock.requested.map { $0.description } ?? "IV"
+            text += "id \(Self.hex(lock.lockID, width: 8)) gr \(granted) rq \(requested) pid \(lock.owner.pid)"
+            text += " master \(lock.master ?? 0) \"\(lock.name)\"\n"
         }
         return text
     }

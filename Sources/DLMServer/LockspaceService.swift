@@ -3,12 +3,15 @@
 import DLMClientProtocol
 import DLMCore
 import DLMEngine
+import DLMNode
 import Logging
 
 /// The lockspace registry and request dispatcher of one node. Every input (a connection opening, a
 /// decoded request, a disconnect, a timer) comes in with the current instant; every effect goes out
-/// as `ServiceOutput` directives the shell performs in order. It never does I/O or reads a clock, so
-/// the cluster's deterministic `DLMNode` can embed it and tests can drive it directly.
+/// as `ServiceOutput` directives the shell performs in order. It never does I/O or reads a clock.
+/// Every lock operation goes through one `DLMNode` (all lockspaces' lock state of this node), so a
+/// single node and a cluster member share one code path; the node's peer messages come out as
+/// `.peer` outputs and peer messages go in through `receivePeerMessage`.
 ///
 /// Session lifecycle:
 ///
@@ -27,9 +30,14 @@ public struct LockspaceService {
     var logger: Logger
     var lockspaces: [LockspaceName: Lockspace] = [:]
     var sessions: [UInt64: Session] = [:]
-    var callbackFilter = CallbackFilters()
-    /// Reused scratch array for engine effects (no allocation per request once warm).
-    var effects: [EngineEffect] = []
+    /// The node state machine that owns every lock of every lockspace on this node.
+    public internal(set) var node: DLMNode
+    /// Lockspace names by global id: configured ones, `default`, and every one created here.
+    var knownNames: [UInt32: LockspaceName] = [:]
+    /// Link state of each peer as the transport last reported it (`status` output).
+    var peerStates: [NodeID: String] = [:]
+    /// Reused scratch array for node directives (no allocation per request once warm).
+    var directives: [NodeDirective] = []
 
     /// - Parameters:
     ///   - configuration: node id, privileges and limits.
@@ -37,8 +45,15 @@ public struct LockspaceService {
     public init(configuration: ServiceConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        effects.reserveCapacity(16)
+        self.node = DLMNode(nodeID: configuration.nodeID, membership: ClusterMembership(members: configuration.effectiveMembers))
+        directives.reserveCapacity(16)
+        for known in configuration.knownLockspaces { knownNames[known.globalID] = known.name }
+        if let name = try? LockspaceName("default") { knownNames[Lockspace.globalID(of: name)] = name }
     }
+
+    /// Whether this node runs alone (no other configured member): the node may then forget a
+    /// lockspace's lock state when its last create reference goes.
+    var isSingleNode: Bool { configuration.effectiveMembers.count == 1 }
 
     /// Applies a reloaded configuration's privileges and `dump_config` text. The node id, cluster name
     /// and limits are fixed for the process's life and stay as they are.
@@ -60,6 +75,7 @@ public struct LockspaceService {
         guard lockspaces[lockspaceName] == nil else { throw .EEXIST }
         let length = try Self.validValueBlockLength(UInt32(clamping: valueBlockLength))
         let root = PeerCredentials(pid: 0, uid: 0, gid: 0)
+        try joinNode(lockspaceName, valueBlockLength: length)
         lockspaces[lockspaceName] = Lockspace(
             name: lockspaceName, flags: [], mode: mode == 0 ? 0o600 : mode & 0o777, owner: root,
             valueBlockLength: length)
@@ -113,8 +129,8 @@ public struct LockspaceService {
     /// Runs every lockspace engine's invariant check (each stops the process on a violation).
     /// - Returns: true, so it can sit inside `assert`.
     public func checkInvariants() -> Bool {
+        node.checkInvariants()
         for lockspace in lockspaces.values {
-            lockspace.engine.checkInvariants()
             invariant(
                 lockspace.handles.allSatisfy { sessions[$0]?.lockspace == lockspace.name },
                 "a lockspace lists a handle that is not bound to it", dump: "\(lockspace.name)")
@@ -124,19 +140,16 @@ public struct LockspaceService {
 
     // MARK: - Timers
 
-    /// The earliest LKF_TIMEOUT deadline of any lockspace; the shell arms a timer for it.
-    public var nextTimeoutDeadline: MonotonicInstant? {
-        lockspaces.values.compactMap(\.engine.nextTimeoutDeadline).min()
-    }
+    /// The earliest instant the node has timed work (LKF_TIMEOUT expiry, freeing an inactive
+    /// resource, forgetting a cached master); the shell arms a timer for it.
+    public var nextTimeoutDeadline: MonotonicInstant? { node.nextDeadline }
 
-    /// Expires every request whose LKF_TIMEOUT deadline has passed and delivers the completions.
+    /// Runs the node's timed work that is due and performs what it decided.
     public mutating func expireTimeouts(now: MonotonicInstant, output: inout [ServiceOutput]) {
-        for name in lockspaces.keys {
-            guard let deadline = lockspaces[name]!.engine.nextTimeoutDeadline, deadline <= now else { continue }
-            effects.removeAll(keepingCapacity: true)
-            lockspaces[name]!.engine.expireTimeouts(now: now, effects: &effects)
-            deliverEffects(&output)
-        }
+        guard let deadline = node.nextDeadline, deadline <= now else { return }
+        directives.removeAll(keepingCapacity: true)
+        node.onTick(now: now, directives: &directives)
+        performDirectives(&output)
     }
 
     // MARK: - Helpers
@@ -146,34 +159,36 @@ public struct LockspaceService {
     }
 
     mutating func closeHandle(_ session: UInt64, in name: LockspaceName, now: MonotonicInstant, output: inout [ServiceOutput]) {
-        effects.removeAll(keepingCapacity: true)
-        lockspaces[name]!.engine.closeHandle(session, now: now, effects: &effects)
-        callbackFilter.forget(handle: session)
-        deliverEffects(&output)
+        directives.removeAll(keepingCapacity: true)
+        node.closeHandle(lockspace: lockspaces[name]!.globalID, handle: session, now: now, directives: &directives)
+        performDirectives(&output)
     }
 
-    /// Routes the scratch `effects` to their owners' sessions, applying bast suppression.
-    mutating func deliverEffects(_ output: inout [ServiceOutput]) {
-        for effect in effects {
-            switch effect {
-            case .completion(let completion):
+    /// Turns the scratch `directives` into outputs: callbacks to their owners' sessions (the node
+    /// already applied bast suppression per lock), messages to peers. Timer directives are not
+    /// needed: the shell re-arms from `nextTimeoutDeadline` after every input.
+    mutating func performDirectives(_ output: inout [ServiceOutput]) {
+        for directive in directives {
+            switch directive {
+            case .deliver(_, .completion(let completion)):
                 let handle = completion.owner.handle
-                callbackFilter.noteCompletion(handle: handle, lockID: completion.lockID, grantedMode: completion.grantedMode)
                 guard sessions[handle] != nil else { continue }
                 let callback = CompletionCallback(
                     lockID: completion.lockID, status: completion.status, flags: completion.flags,
                     grantedMode: completion.grantedMode, valueBlock: completion.valueBlock?.bytes)
                 output.append(.send(session: handle, frame: ReplyFrame(requestID: 0, message: .completion(callback))))
-            case .blocking(let notice):
+            case .deliver(_, .blocking(let notice)):
                 let handle = notice.owner.handle
-                guard sessions[handle] != nil,
-                    callbackFilter.admitBlocking(handle: handle, lockID: notice.lockID, mode: notice.mode)
-                else { continue }
+                guard sessions[handle] != nil else { continue }
                 let message = DaemonMessage.blocking(lockID: notice.lockID, mode: notice.mode)
                 output.append(.send(session: handle, frame: ReplyFrame(requestID: 0, message: message)))
+            case .send(let peer, let lockspace, let message):
+                output.append(.peer(to: peer, lockspace: lockspace, message: message))
+            case .scheduleTimer:
+                continue
             }
         }
-        effects.removeAll(keepingCapacity: true)
+        directives.removeAll(keepingCapacity: true)
     }
 
     static func validValueBlockLength(_ requested: UInt32) throws(DLMErrno) -> Int {

@@ -1,6 +1,7 @@
 // dlmd — DLMServer: the settings the lockspace service and the socket server run with.
 
 import DLMCore
+import DLMNode
 
 /// Settings of the client-facing side of one node. Built by DLMDaemon from the configuration.
 public struct ServiceConfiguration: Sendable {
@@ -18,6 +19,15 @@ public struct ServiceConfiguration: Sendable {
     public var clientOutputBytesMax: Int
     /// Text answered to `QUERY dump_config` (the daemon's effective configuration).
     public var configurationText: String
+    /// The cluster's members (the configured `node` lines); empty means this node alone. Static:
+    /// every lockspace's members are these nodes until membership and recovery exist.
+    public var members: Set<NodeID> = []
+    /// Node settings of lockspaces known by name before any client creates them (the configured
+    /// `lockspace` lines); a peer message for one of these joins it on this node implicitly.
+    public var knownLockspaces: [LockspaceConfiguration] = []
+
+    /// The members the node runs with: `members` plus this node.
+    public var effectiveMembers: Set<NodeID> { members.union([nodeID]) }
 
     public init(
         nodeID: NodeID = 1, clusterName: String = "", createUIDs: Set<UInt32> = [], createGIDs: Set<UInt32> = [],

@@ -1,6 +1,8 @@
 // dlmd — DLMServer: what the lockspace service asks its shell to do.
 
 import DLMClientProtocol
+import DLMCore
+import DLMWire
 
 /// A directive from `LockspaceService` to the socket shell, in the order they must happen.
 public enum ServiceOutput: Sendable, Equatable {
@@ -8,4 +10,6 @@ public enum ServiceOutput: Sendable, Equatable {
     case send(session: UInt64, frame: ReplyFrame)
     /// Close the connection of `session` (after everything sent before this directive).
     case close(session: UInt64)
+    /// Send a lock message to peer node `to` through its reliable link.
+    case peer(to: NodeID, lockspace: UInt32, message: WireMessage)
 }

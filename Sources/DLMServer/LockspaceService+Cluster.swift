@@ -1,0 +1,61 @@
+// dlmd — DLMServer: the lockspace service's cluster side: joining the node's lockspaces, peer
+// messages in (with implicit lockspace join), peer link states.
+
+import DLMCore
+import DLMNode
+import DLMWire
+
+extension LockspaceService {
+    /// Joins `name` on the node (no-op when already joined), with the configured node settings when
+    /// it is a configured lockspace, else directory mode, equal weights and `valueBlockLength`.
+    mutating func joinNode(_ name: LockspaceName, valueBlockLength: Int) throws(DLMErrno) {
+        let settings = configuration.knownLockspaces.first { $0.name == name }
+            ?? LockspaceConfiguration(name: name, valueBlockLength: valueBlockLength)
+        knownNames[settings.globalID] = name
+        try node.joinLockspace(settings)
+    }
+
+    /// One lock message from peer `sender`. A message for a lockspace this node has not joined yet
+    /// joins it first when its name is known (configured, `default`, or created here before);
+    /// otherwise the message is dropped and logged.
+    public mutating func receivePeerMessage(
+        _ message: WireMessage, lockspace: UInt32, from sender: NodeID, now: MonotonicInstant,
+        output: inout [ServiceOutput]
+    ) {
+        if !node.hasJoined(lockspace: lockspace) {
+            guard let name = knownNames[lockspace] else {
+                logger.warning(
+                    "peer message for an unknown lockspace dropped",
+                    metadata: ["dlm.node": "\(sender)", "dlm.lockspace.id": "\(Self.hex(lockspace, width: 8))"])
+                return
+            }
+            do {
+                try joinNode(name, valueBlockLength: Limits.valueBlockBytesDefault)
+                logger.info("lockspace joined for a peer", metadata: ["dlm.lockspace": "\(name)", "dlm.node": "\(sender)"])
+            } catch {
+                logger.error("lockspace join failed", metadata: ["dlm.lockspace": "\(name)", "dlm.errno": "\(error)"])
+                return
+            }
+        }
+        directives.removeAll(keepingCapacity: true)
+        node.onMessage(message, lockspace: lockspace, from: sender, now: now, directives: &directives)
+        performDirectives(&output)
+    }
+
+    /// Records a peer's link state for `status`.
+    public mutating func notePeerState(_ peer: NodeID, _ state: String) {
+        peerStates[peer] = state
+    }
+
+    /// Whether anything would be lost by removing `lockspace` without force: this node's client
+    /// locks in it, or orphans mastered here.
+    func isBusy(_ lockspace: Lockspace) -> Bool {
+        let counts = node.counts(lockspace: lockspace.globalID)
+        return counts.clientLocks > 0 || counts.orphans > 0
+    }
+
+    /// Sorted member list, `1 2 3`.
+    var membersText: String {
+        configuration.effectiveMembers.sorted().map { "\($0)" }.joined(separator: " ")
+    }
+}
