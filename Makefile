@@ -12,7 +12,7 @@ BIN_DIR     := $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 DEB_PACKAGES = libdlm-dev pkg-config libsystemd-dev systemd groff-base man-db
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build run test test-swift test-c sim bench compare install uninstall clean
+.PHONY: help deps build run test test-swift test-c test-cluster-c cluster cluster-status cluster-stop sim bench compare install uninstall clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -33,7 +33,7 @@ run: build ## Start a single-node dlmd on ./run/dlmd.sock (Ctrl-C stops it)
 	@echo "dlmd: socket $(CURDIR)/run/dlmd.sock — try: DLMD_SOCKET=run/dlmd.sock $(BIN_DIR)/dlm_tool lock demo res1 --hold 2"
 	exec $(BIN_DIR)/dlmd --config $(CONFIG) --foreground
 
-test: build test-swift test-c ## Build and run every test
+test: build test-swift test-c test-cluster-c ## Build and run every test
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -41,6 +41,18 @@ test-swift:
 
 test-c:
 	$(MAKE) -C clib test DLMD=$(BIN_DIR)/dlmd
+
+test-cluster-c: ## C library cross-node bast/LVB test on a private three-node cluster
+	BIN_DIR=$(BIN_DIR) scripts/cluster-c-test.sh
+
+cluster: build ## Start three local dlmd nodes (sockets run/node{1,2,3}.sock)
+	BIN_DIR=$(BIN_DIR) scripts/cluster.sh start
+
+cluster-status: ## Show each local node's dlm_tool status
+	BIN_DIR=$(BIN_DIR) scripts/cluster.sh status
+
+cluster-stop: ## Stop the nodes started by `make cluster` (by recorded PID)
+	BIN_DIR=$(BIN_DIR) scripts/cluster.sh stop
 
 SEED  ?= 1
 SEEDS ?= 2000
