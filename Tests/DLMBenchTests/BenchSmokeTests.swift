@@ -43,14 +43,14 @@ private func runBounded(_ executable: String, _ arguments: [String], seconds: Do
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
-@Test(.timeLimit(.minutes(3))) func quickRunEmitsValidJSONLines() throws {
+@Test(.timeLimit(.minutes(4))) func quickRunEmitsValidJSONLines() throws {
     let products = try #require(productsDirectory(), "build dlmd and dlm-bench first (see the file comment)")
     let (makeStatus, makeOutput) = try runBounded("/usr/bin/make", ["-C", "bench", "programs"], seconds: 60)
     #expect(makeStatus == 0, "make -C bench programs: \(makeOutput)")
     let bench = products.appendingPathComponent("dlm-bench").path
     let (status, output) = try runBounded(
         bench, ["--quick", "--bench-dir", packageRoot.appendingPathComponent("bench/build").path,
-                "--dlmd", products.appendingPathComponent("dlmd").path], seconds: 60)
+                "--dlmd", products.appendingPathComponent("dlmd").path], seconds: 150)
     #expect(status == 0, "dlm-bench failed: \(output)")
     let objects = output.split(separator: "\n").filter { $0.hasPrefix("{") }.compactMap {
         try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
