@@ -23,10 +23,13 @@ struct Lockspace {
     /// Sessions bound to this lockspace.
     var handles: Set<UInt64> = []
 
-    init(name: LockspaceName, flags: LockspaceFlags, mode: UInt32, owner: PeerCredentials, valueBlockLength: Int) {
+    init(
+        name: LockspaceName, flags: LockspaceFlags, mode: UInt32, owner: PeerCredentials, valueBlockLength: Int,
+        lockCountMax: Int = Limits.locksPerLockspaceMax
+    ) {
         self.name = name
         self.globalID = Lockspace.globalID(of: name)
-        self.engine = LockEngine(valueBlockLength: valueBlockLength)
+        self.engine = LockEngine(valueBlockLength: valueBlockLength, lockCountMax: lockCountMax)
         self.flags = flags
         self.mode = mode
         self.ownerUID = owner.uid

@@ -25,7 +25,8 @@ extension LockspaceService {
                 let mode = create.mode == 0 ? 0o600 : create.mode & 0o777
                 let flags = create.flags.subtracting([.newExclusive, .timeWarn])
                 lockspaces[name] = Lockspace(
-                    name: name, flags: flags, mode: mode, owner: state.credentials, valueBlockLength: length)
+                    name: name, flags: flags, mode: mode, owner: state.credentials, valueBlockLength: length,
+                    lockCountMax: configuration.locksPerLockspaceMax)
                 logger.debug("lockspace created", metadata: ["dlm.lockspace": "\(name)", "dlm.client.pid": "\(state.credentials.pid)"])
             }
             bind(session, to: name)

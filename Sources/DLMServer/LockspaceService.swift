@@ -62,7 +62,7 @@ public struct LockspaceService {
         let root = PeerCredentials(pid: 0, uid: 0, gid: 0)
         lockspaces[lockspaceName] = Lockspace(
             name: lockspaceName, flags: [], mode: mode == 0 ? 0o600 : mode & 0o777, owner: root,
-            valueBlockLength: length)
+            valueBlockLength: length, lockCountMax: configuration.locksPerLockspaceMax)
     }
 
     // MARK: - Session events
