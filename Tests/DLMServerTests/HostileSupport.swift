@@ -97,8 +97,12 @@ final class Worker: @unchecked Sendable {
         thread.start()
     }
 
-    /// True when the work finished within `seconds`.
-    func wait(seconds: Double) -> Bool { done.wait(timeout: .now() + seconds) == .success }
+    /// True when the work finished within `seconds` (asking again later answers true again).
+    func wait(seconds: Double) -> Bool {
+        guard done.wait(timeout: .now() + seconds) == .success else { return false }
+        done.signal()
+        return true
+    }
 }
 
 /// SplitMix64: reproducible garbage from a seed.
