@@ -23,7 +23,7 @@ swift_filter      = $(if $(SANITIZE_FILTER),--filter '$(SANITIZE_FILTER)')
 tsan_bin          = $(shell cd $(SANITIZE_ROOT) && $(SWIFT) build --scratch-path .build-tsan --sanitize=thread --show-bin-path)
 asan_bin          = $(shell cd $(SANITIZE_ROOT) && $(SWIFT) build --scratch-path .build-asan --sanitize=address --show-bin-path)
 
-export TSAN_OPTIONS ?= halt_on_error=1 second_deadlock_stack=1
+export TSAN_OPTIONS ?= halt_on_error=1 second_deadlock_stack=1 suppressions=$(SANITIZE_ROOT)/mk/tsan-suppressions.txt
 export ASAN_OPTIONS ?= halt_on_error=1 detect_leaks=0
 
 .PHONY: sanitize sanitize-swift-thread sanitize-swift-address sanitize-c-address sanitize-c-thread
