@@ -7,7 +7,8 @@
 #   make sanitize-c-address     clib tests, library and tests built with -fsanitize=address
 #                               (clib/build-asan), against the ASan-built dlmd
 #   make sanitize-c-thread      clib tests with -fsanitize=thread (clib/build-tsan), against the
-#                               TSan-built dlmd
+#                               TSan-built dlmd (die_after_fork=0: t_bast forks a child after
+#                               starting the library thread; the child only locks and exits)
 #
 # SANITIZE_FILTER=regex limits the Swift runs to matching tests (swift test --filter). Each sanitizer
 # stops the process at its first report (halt_on_error), so a report fails the run. Expect a long
@@ -45,5 +46,6 @@ sanitize-c-address:
 
 sanitize-c-thread:
 	cd $(SANITIZE_ROOT) && $(SWIFT) build --scratch-path .build-tsan --sanitize=thread --product dlmd
+	TSAN_OPTIONS="$(TSAN_OPTIONS) die_after_fork=0" \
 	$(MAKE) -C $(SANITIZE_ROOT)/clib test BUILD=build-tsan CFLAGS="$(SANITIZE_CFLAGS)" \
 	    CC="$(SANITIZE_CC) -fsanitize=thread" DLMD="$(tsan_bin)/dlmd"
