@@ -9,6 +9,8 @@ final class CallbackThread: @unchecked Sendable {
     let wakeRead: Int32
     private let wakeWrite: Int32
     private var thread = pthread_t()
+    /// Whether `start` created the thread (only a created thread may be joined or detached).
+    private var started = false
     /// Guarded by the connection's `stateLock`.
     var stopping = false
 
@@ -31,6 +33,7 @@ final class CallbackThread: @unchecked Sendable {
             Unmanaged<ThreadBody>.fromOpaque(box).release()
             throw DLMErrno(result)
         }
+        started = true
     }
 
     /// Wakes the thread out of `poll` (the caller has set `stopping`).
@@ -40,11 +43,15 @@ final class CallbackThread: @unchecked Sendable {
     }
 
     /// Whether the calling thread is this callback thread.
-    var isCurrent: Bool { pthread_equal(thread, pthread_self()) != 0 }
+    var isCurrent: Bool { started && pthread_equal(thread, pthread_self()) != 0 }
 
-    /// Waits for the thread to end (unless called from it), then closes the pipe.
+    /// Waits for the thread to end (unless called from it), then closes the pipe. A thread that was
+    /// never started (a second `startCallbackThread`, a failed `pthread_create`) only closes the pipe:
+    /// joining its zero `pthread_t` is undefined (ThreadSanitizer stops the process on it).
     func join() {
-        if !isCurrent {
+        if !started {
+            // nothing to wait for
+        } else if !isCurrent {
             pthread_join(thread, nil)
         } else {
             pthread_detach(thread)

@@ -31,6 +31,8 @@ public struct LockspaceConfiguration: Sendable, Equatable {
     /// How long a non-master keeps an inactive cached master (nil: `tossDuration`). The simulator
     /// sets it longer to provoke requests to masters that already freed the resource (EBADR).
     public var cacheTossDuration: Duration?
+    /// Most locks the lockspace's engine holds on this node (new requests beyond it fail with ENOMEM).
+    public var lockCountMax: Int = Limits.locksPerLockspaceMax
 
     public init(
         name: LockspaceName, noDirectory: Bool = false, masterWeights: [NodeID: UInt32] = [:],

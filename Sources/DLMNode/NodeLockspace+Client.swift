@@ -19,6 +19,11 @@ extension NodeLockspace {
             return (request.lockID, .completionFollows)
         }
         if request.flags.contains(.orphan) && masterView(request.name) != .local { throw .EOPNOTSUPP }
+        // The lockspace's lock limit counts this node's locks (local and remotely mastered) and the
+        // master copies it holds for peers; checked here so the caller gets ENOMEM synchronously.
+        if !request.flags.contains(.orphan), locks.count + remoteByEngineID.count >= engine.lockCountMax {
+            throw .ENOMEM
+        }
         let id = allocator.allocate()
         var resource = holderResources[request.name] ?? HolderResource()
         resource.lockCount += 1
@@ -53,13 +58,18 @@ extension NodeLockspace {
         return outcome
     }
 
-    /// Submits a lock whose master turned out to be local after it was queued (cannot throw: only
-    /// ORPHAN requests can, and those are never deferred), then applies a deferred cancel/unlock.
+    /// Submits a lock whose master turned out to be local after it was queued, then applies a deferred
+    /// cancel/unlock. Argument errors cannot happen here (ORPHAN requests are never deferred), but the
+    /// engine may be full (ENOMEM): the caller already has its lock id, so the request completes with
+    /// EAGAIN ("could not grant") and the lock is gone.
     mutating func submitLocalDeferred(_ id: LockID, now: MonotonicInstant, _ directives: inout [NodeDirective]) {
         do {
             try submitLocal(id, now: now, &directives)
         } catch {
-            invariant(false, "deferred local submit failed", dump: "id \(id) errno \(error)")
+            invariant(error == .ENOMEM, "deferred local submit failed", dump: "id \(id) errno \(error)")
+            deliverCompletion(id, status: .wouldBlock, flags: [], grantedMode: nil, valueBlock: nil, &directives)
+            freeLock(id, now: now)
+            return
         }
         guard let lock = locks[id], case .local(let engineID) = lock.place else { return }
         locks[id]?.deferredCancel = nil

@@ -54,7 +54,7 @@ struct NodeLockspace: Sendable {
         self.globalID = configuration.globalID
         self.configuration = configuration
         self.map = try DirectoryMap(members: members, configuredWeights: configuration.masterWeights)
-        self.engine = LockEngine(valueBlockLength: configuration.valueBlockLength)
+        self.engine = LockEngine(valueBlockLength: configuration.valueBlockLength, lockCountMax: configuration.lockCountMax)
         self.masterCache = MasterCache(tossDuration: configuration.cacheTossDuration ?? configuration.tossDuration)
     }
 

@@ -10,8 +10,14 @@ import Glibc
 #endif
 
 /// The per-connection handler. Decodes frames with `FrameDecoder`, hands each to the server on the same
-/// loop, flushes once per read burst, and closes the connection on any protocol error or when the
-/// client stops reading and its queued output passes `clientOutputBytesMax`.
+/// loop, flushes once per read burst, and closes the connection on any protocol error.
+///
+/// Output is bounded in two steps. When the client's unsent output passes half of
+/// `clientOutputBytesMax` (the channel's high watermark) the handler stops reading its requests, so a
+/// client that pipelines requests without reading the replies is slowed to its own reading pace
+/// (backpressure) instead of growing the daemon's memory; reading resumes below a quarter. Callbacks
+/// caused by other clients still queue up; when the unsent output passes `clientOutputBytesMax` the
+/// server sends `ClientOutputLimitExceeded` and the handler logs it and closes the connection.
 final class ClientChannelHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
@@ -63,14 +69,25 @@ final class ClientChannelHandler: ChannelInboundHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if !context.channel.isWritable, !closing {
-            logger.warning(
-                "client output limit exceeded, disconnecting",
-                metadata: ["dlm.limit.bytes": "\(server.service.configuration.clientOutputBytesMax)"])
-            closing = true
-            context.close(promise: nil)
+        if !closing {
+            let writable = context.channel.isWritable
+            logger.trace(writable ? "client output drained, reading resumed" : "client output backlog, reading paused")
+            try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: writable)
         }
         context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ClientOutputLimitExceeded else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        guard !closing else { return }
+        logger.warning(
+            "client output limit exceeded, disconnecting",
+            metadata: ["dlm.limit.bytes": "\(server.service.configuration.clientOutputBytesMax)"])
+        closing = true
+        context.close(promise: nil)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -92,6 +109,9 @@ final class ClientChannelHandler: ChannelInboundHandler {
         }
     }
 }
+
+/// Sent down a client's pipeline when its unsent output passes `clientOutputBytesMax`.
+struct ClientOutputLimitExceeded {}
 
 /// Linux `struct ucred` (glibc hides it behind `_GNU_SOURCE`, so Swift does not import it).
 private struct KernelPeerCredentials: Sendable {

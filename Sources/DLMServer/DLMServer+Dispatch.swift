@@ -111,9 +111,19 @@ extension DLMServer {
         for (session, bytes) in pending where !bytes.isEmpty {
             guard let channel = channels[session] else { continue }
             channel.writeAndFlush(channel.allocator.buffer(bytes: bytes), promise: nil)
+            enforceOutputLimit(channel)
         }
         pending.removeAll(keepingCapacity: true)
         armTimer()
+    }
+
+    /// Disconnects (through its handler, which logs why) a client whose unsent output, after what the
+    /// socket took, passes `clientOutputBytesMax`.
+    private func enforceOutputLimit(_ channel: Channel) {
+        guard let unsent = try? channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes),
+            unsent > service.configuration.clientOutputBytesMax
+        else { return }
+        channel.pipeline.fireUserInboundEventTriggered(ClientOutputLimitExceeded())
     }
 
     func armTimer() {

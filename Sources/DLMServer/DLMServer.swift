@@ -90,7 +90,7 @@ public final class DLMServer: @unchecked Sendable {
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .childChannelOption(
                 ChannelOptions.writeBufferWaterMark,
-                value: ChannelOptions.Types.WriteBufferWaterMark(low: outputCap / 2, high: outputCap)
+                value: ChannelOptions.Types.WriteBufferWaterMark(low: max(1, outputCap / 4), high: max(2, outputCap / 2))
             )
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

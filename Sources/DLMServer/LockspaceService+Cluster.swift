@@ -9,8 +9,9 @@ extension LockspaceService {
     /// Joins `name` on the node (no-op when already joined), with the configured node settings when
     /// it is a configured lockspace, else directory mode, equal weights and `valueBlockLength`.
     mutating func joinNode(_ name: LockspaceName, valueBlockLength: Int) throws(DLMErrno) {
-        let settings = configuration.knownLockspaces.first { $0.name == name }
+        var settings = configuration.knownLockspaces.first { $0.name == name }
             ?? LockspaceConfiguration(name: name, valueBlockLength: valueBlockLength)
+        settings.lockCountMax = configuration.locksPerLockspaceMax
         knownNames[settings.globalID] = name
         try node.joinLockspace(settings)
     }

@@ -15,6 +15,8 @@ public struct ServiceConfiguration: Sendable {
     public var createGIDs: Set<UInt32>
     /// Locks one connection may hold or request at once; beyond it LOCK fails with ENOMEM.
     public var locksPerClientMax: Int
+    /// Locks one lockspace may hold in total on this node; beyond it LOCK fails with ENOMEM.
+    public var locksPerLockspaceMax: Int
     /// Callback and reply bytes queued to a client that does not read before it is disconnected.
     public var clientOutputBytesMax: Int
     /// Text answered to `QUERY dump_config` (the daemon's effective configuration).
@@ -32,13 +34,14 @@ public struct ServiceConfiguration: Sendable {
     public init(
         nodeID: NodeID = 1, clusterName: String = "", createUIDs: Set<UInt32> = [], createGIDs: Set<UInt32> = [],
         locksPerClientMax: Int = Limits.locksPerClientMax, clientOutputBytesMax: Int = Limits.clientOutputBytesMax,
-        configurationText: String = ""
+        configurationText: String = "", locksPerLockspaceMax: Int = Limits.locksPerLockspaceMax
     ) {
         self.nodeID = nodeID
         self.clusterName = clusterName
         self.createUIDs = createUIDs
         self.createGIDs = createGIDs
         self.locksPerClientMax = locksPerClientMax
+        self.locksPerLockspaceMax = locksPerLockspaceMax
         self.clientOutputBytesMax = clientOutputBytesMax
         self.configurationText = configurationText
     }

@@ -20,7 +20,7 @@ final class FakeDaemon: @unchecked Sendable {
     private let deadlineSeconds: Int32
 
     /// Starts the fake; `script` answers every request (it may also call `send` later from elsewhere).
-    init(deadlineSeconds: Int32 = 30, script: @escaping Script) {
+    init(deadlineSeconds: Int32 = 60, script: @escaping Script) {
         var fds: [Int32] = [0, 0]
         let rc = socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds)
         precondition(rc == 0, "socketpair failed")

@@ -1,0 +1,38 @@
+// dlmd fuzz — the reserved payload fields of peer frames (docs/protocol.md §4, §5): written as 0,
+// ignored on receipt, so a decoded frame re-encodes them as 0 whatever was received.
+
+import DLMWire
+
+enum WireReserved {
+    static let header = WireFrame.headerBytes
+    static let recoveryHeader = 32
+
+    /// Zeroes, in one frame's bytes (header included), every field a receiver ignores.
+    static func mask(_ frame: inout [UInt8], type: WireMessageType) {
+        func zero(_ range: Range<Int>) {
+            for index in range where header + index < frame.count { frame[header + index] = 0 }
+        }
+        frame[5] = WireFrame.protocolMinor  // higher minors only add types
+        switch type {
+        case .status, .names, .recoveryLookup, .recoveryLookupReply:
+            zero(4..<8)
+        case .statusReply:
+            zero(4..<8)
+            let countOffset = header + recoveryHeader + 14
+            guard countOffset + 2 <= frame.count else { return }
+            let count = Int(frame[countOffset]) | Int(frame[countOffset + 1]) << 8
+            for slot in 0..<count { zero((recoveryHeader + 20 + slot * 8 + 6)..<(recoveryHeader + 20 + slot * 8 + 8)) }
+        case .namesReply:
+            zero(4..<8)
+            zero((recoveryHeader + 1)..<(recoveryHeader + 2))
+        case .lockTransfer, .lockTransferReply:
+            zero(4..<8)
+            zero((recoveryHeader + 35)..<(recoveryHeader + 36))
+            zero((recoveryHeader + 38)..<(recoveryHeader + 40))
+        case .hello, .helloReply:
+            zero(5..<8)
+        default:
+            break
+        }
+    }
+}
