@@ -12,7 +12,7 @@ BIN_DIR     := $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 DEB_PACKAGES = libdlm-dev pkg-config libsystemd-dev systemd groff-base man-db
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build run test test-swift test-c test-cluster-c cluster cluster-status cluster-stop sim bench compare install uninstall clean
+.PHONY: help deps build run test test-swift test-c test-cluster-c test-fuzz fuzz cluster cluster-status cluster-stop sim bench compare install uninstall clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -33,7 +33,7 @@ run: build ## Start a single-node dlmd on ./run/dlmd.sock (Ctrl-C stops it)
 	@echo "dlmd: socket $(CURDIR)/run/dlmd.sock — try: DLMD_SOCKET=run/dlmd.sock $(BIN_DIR)/dlm_tool lock demo res1 --hold 2"
 	exec $(BIN_DIR)/dlmd --config $(CONFIG) --foreground
 
-test: build test-swift test-c test-cluster-c ## Build and run every test
+test: build test-swift test-c test-cluster-c test-fuzz ## Build and run every test
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -41,6 +41,12 @@ test-swift:
 
 test-c:
 	$(MAKE) -C clib test DLMD=$(BIN_DIR)/dlmd
+
+test-fuzz: ## Bounded libFuzzer pass over both decoders (10 s each); `make -C fuzz long` for more
+	$(MAKE) -C fuzz smoke SMOKE_SECONDS=10
+
+fuzz: ## Long libFuzzer run over both decoders (LONG_SECONDS, default 600)
+	$(MAKE) -C fuzz long
 
 test-cluster-c: ## C library cross-node bast/LVB test on a private three-node cluster
 	BIN_DIR=$(BIN_DIR) scripts/cluster-c-test.sh
@@ -71,6 +77,7 @@ compare: build ## dlm-bench side by side with a private redis-server (installs r
 	$(MAKE) -C bench compare
 
 include mk/service.mk
+include mk/sanitize.mk
 
 install: build install-service ## Install binaries, libraries, header, unit, man pages, example config (PREFIX, DESTDIR)
 
