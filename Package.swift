@@ -119,6 +119,8 @@ let package = Package(
             name: "dlm-bench",
             dependencies: [
                 "DLM",
+                "DLMCore",
+                "DLMDirectory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

@@ -1,8 +1,8 @@
 /*
  * loadgen.c — dlmd load generator driving the daemon through the C library (libdlm.so).
- *   loadgen --workload local|pipelined|contended|shared|held --lockspace NAME --seconds S
+ *   loadgen --workload local|pipelined|contended|shared|held|split --lockspace NAME --seconds S
  *           [--clients C] [--depth K] [--samples FILE] [--samples2 FILE] [--hold N]
- *           [--dlmd-pid PID] [--writer-interval-ms MS] [--max-ops N]
+ *           [--dlmd-pid PID] [--writer-interval-ms MS] [--max-ops N] [--names FILE] [--prefix P]
  * Every client is its own lockspace handle (its own connection). Because every libdlm call
  * waits for the daemon's RESULT, a client keeps K requests outstanding with K threads sharing
  * its handle, each running synchronous lock/unlock pairs. Latencies go to the samples file(s)
@@ -26,6 +26,7 @@ struct worker {
 	uint64_t base, count; /* held: resource range */
 	void *(*fn)(void *);
 	struct bench_samples s;
+	struct bench_samples s2; /* split: unlock latencies */
 };
 
 static uint64_t g_deadline;
@@ -124,6 +125,61 @@ static void *writer_main(void *arg)
 		usleep((useconds_t)(g_writer_interval_ms * 1000));
 	}
 	return NULL;
+}
+
+/* split: resource names, one per line (--names), used once each in order */
+static char **g_names;
+static size_t g_name_count;
+static const char *g_prefix = "s";
+
+/*
+ * One client, EX lock then unlock on a new resource each time (the next --names line, else
+ * PREFIX.i); the lock's latency (request to grant) goes to s, the unlock's to s2.
+ */
+static void *split_main(void *arg)
+{
+	struct worker *w = arg;
+	char buf[80];
+	for (uint64_t i = 0; running(w); i++) {
+		const char *name = buf;
+		if (g_names) {
+			if (i >= g_name_count)
+				break;
+			name = g_names[i];
+		} else {
+			snprintf(buf, sizeof buf, "%s.%llu", g_prefix, (unsigned long long)i);
+		}
+		uint64_t t0 = bench_now_ns();
+		uint32_t lkid = take(w->ls, LKM_EXMODE, name);
+		uint64_t t1 = bench_now_ns();
+		release(w->ls, lkid);
+		uint64_t t2 = bench_now_ns();
+		bench_record(&w->s, t1 - t0);
+		bench_record(&w->s2, t2 - t1);
+	}
+	return NULL;
+}
+
+/* Reads --names FILE into g_names (the file's buffer is kept for the process's life). */
+static void load_names(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		die(path, errno);
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *text = malloc((size_t)size + 1);
+	if (!text || fread(text, 1, (size_t)size, f) != (size_t)size)
+		die("read names", errno ? errno : EIO);
+	fclose(f);
+	text[size] = 0;
+	size_t lines = 0;
+	for (long i = 0; i < size; i++)
+		lines += text[i] == '\n';
+	g_names = calloc(lines + 1, sizeof *g_names);
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+		g_names[g_name_count++] = line;
 }
 
 /* Takes EX on w->count distinct resources from w->base and keeps them. */
@@ -254,6 +310,26 @@ static int run_held(int argc, char **argv, const char *lsname, const char *path,
 	return 0;
 }
 
+/* split: lock and unlock latencies of one client, in --samples and --samples2. */
+static int run_split(int argc, char **argv, const char *lsname, const char *path, const char *path2,
+		double seconds)
+{
+	const char *names = bench_arg(argc, argv, "--names", NULL);
+	g_prefix = bench_arg(argc, argv, "--prefix", g_prefix);
+	if (names)
+		load_names(names);
+	struct worker *w = make_workers(lsname, 1, 1);
+	double elapsed = run_workers(w, 1, split_main, seconds);
+	if (save_samples(path, w, 1) < 0)
+		return 1;
+	struct bench_samples unlocks = w->s2;
+	if (bench_write_samples(path2, &unlocks, 1, 1) < 0)
+		return 1;
+	bench_print_result(w->s.ops, elapsed, ",\"clients\":1,\"depth\":1");
+	close_workers(w, 1, 1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *workload = bench_arg(argc, argv, "--workload", "local");
@@ -267,6 +343,8 @@ int main(int argc, char **argv)
 	g_writer_interval_ms = bench_arg_long(argc, argv, "--writer-interval-ms", 5);
 	if (strcmp(workload, "held") == 0)
 		return run_held(argc, argv, lsname, path, path2, seconds);
+	if (strcmp(workload, "split") == 0)
+		return run_split(argc, argv, lsname, path, path2, seconds);
 	int shared = strcmp(workload, "shared") == 0;
 	void *(*fn)(void *) = strcmp(workload, "contended") == 0 ? contended_main :
 			shared ? reader_main : pairs_main;

@@ -1,5 +1,6 @@
 // dlm-bench — command line: starts its own dlmd, runs the single-node workloads, the raw ping-pong
-// baselines and (with --redis-port) the Redis side-by-side, and prints a table plus JSON lines.
+// baselines, (with --redis-port) the Redis side-by-side and, on three private nodes, the cluster
+// workloads, and prints a table plus JSON lines.
 
 import ArgumentParser
 import Foundation
@@ -47,13 +48,25 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Port of a running redis-server on 127.0.0.1 to compare with.")
     var redisPort: Int?
 
+    @Option(help: "Comma-separated workload groups to run (default all): \(Plan.workloadNames.joined(separator: ",")). The round trips always run.")
+    var workloads: String?
+
     mutating func run() throws {
-        let settings = PlanSettings(
+        var settings = PlanSettings(
             seconds: quick ? 0.3 : seconds, clients: clients, depth: depth, contendedClients: contendedClients,
             sharedReaders: sharedReaders, hold: million ? 1_000_000 : (quick ? 5_000 : hold), includeSwift: !noSwift,
             redisPort: redisPort)
+        if let workloads {
+            let chosen = Set(workloads.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            let unknown = chosen.subtracting(Plan.workloadNames)
+            guard unknown.isEmpty else {
+                throw ValidationError("unknown workloads: \(unknown.sorted().joined(separator: ", "))")
+            }
+            settings.workloads = chosen
+        }
         Watchdog.arm(seconds: runBound(settings))
         let binary = dlmd ?? (URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/dlmd")
+        settings.dlmdBinary = binary
         let daemon = try Daemon(binary: binary)
         defer { daemon.stop() }
         let report = Report()
@@ -71,7 +84,8 @@ struct BenchCommand: ParsableCommand {
 
     /// The longest the whole run may take: every workload's budget plus holding, with slack.
     private func runBound(_ settings: PlanSettings) -> Double {
-        let workloads = 14.0
-        return 60 + workloads * settings.seconds * 3 + Double(settings.hold) / 2_000
+        let workloads = 16.0
+        let cluster = 3 * BenchLimits.startupSeconds + 2 * BenchLimits.clusterWarmUpSeconds
+        return 60 + cluster + workloads * settings.seconds * 3 + Double(settings.hold) / 2_000
     }
 }

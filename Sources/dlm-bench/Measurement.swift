@@ -77,4 +77,12 @@ enum BenchLimits {
     /// Message sizes of the raw ping-pong: a LOCK frame with a ~10-byte name, and RESULT + COMPLETION.
     static let requestBytes = 46
     static let responseBytes = 52
+    /// Bytes of the cluster workloads' shared key file.
+    static let clusterKeyBytes = 48
+    /// Pairs (and at most seconds) run before a cluster workload is measured.
+    static let clusterWarmUpPairs = 300
+    static let clusterWarmUpSeconds: Double = 5
+    /// Names generated for `lookup`: per second of workload (well above the rate), and at least.
+    static let lookupNamesPerSecond: Double = 40_000
+    static let lookupNamesMin = 2_000
 }

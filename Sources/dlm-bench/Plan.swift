@@ -12,6 +12,12 @@ struct PlanSettings {
     var hold: Int
     var includeSwift: Bool
     var redisPort: Int?
+    /// Selected workload groups (`Plan.workloadNames`); the round trips always run.
+    var workloads: Set<String> = Set(Plan.workloadNames)
+    /// The dlmd binary (the cluster workloads start their own nodes).
+    var dlmdBinary = ""
+
+    func wants(_ name: String) -> Bool { workloads.contains(name) }
 }
 
 /// Runs every workload against one daemon and collects the measurements.
@@ -22,20 +28,26 @@ struct Plan {
     /// Called with each measurement as soon as it exists.
     let emit: (Measurement) -> Void
 
+    /// Every workload group `--workloads` accepts, in run order.
+    static let workloadNames = [
+        "local", "pipelined", "contended", "shared", "held", "raw", "swift", "redis", "remote", "lookup",
+    ]
+
     func run() throws {
         for transport in ["unix", "tcp"] { emit(try roundTrip(transport)) }
         try runLibdlm()
-        try runRawProtocol()
-        if settings.includeSwift {
+        if settings.wants("raw") { try runRawProtocol() }
+        if settings.includeSwift && settings.wants("swift") {
             let swift = SwiftWorkloads(socketPath: daemon.socketPath, seconds: settings.seconds)
             emit(try swift.local())
             emit(try swift.pipelined(clients: settings.clients, depth: settings.depth))
             emit(try swift.contended(clients: settings.contendedClients))
         }
-        if let port = settings.redisPort { try runRedis(port: port) }
+        if let port = settings.redisPort, settings.wants("redis") { try runRedis(port: port) }
+        if settings.wants("remote") || settings.wants("lookup") { try runCluster() }
     }
 
-    private var secondsArgument: [String] { ["--seconds", String(settings.seconds)] }
+    var secondsArgument: [String] { ["--seconds", String(settings.seconds)] }
 
     private func roundTrip(_ transport: String) throws -> Measurement {
         let output = try runner.run(
@@ -49,7 +61,7 @@ struct Plan {
         return result
     }
 
-    private func loadgen(_ workload: String, clients: Int, depth: Int, files: Int = 1, more: [String] = []) throws
+    func loadgen(_ workload: String, clients: Int, depth: Int, files: Int = 1, more: [String] = []) throws
         -> ProgramRunner.Output
     {
         try runner.run(
@@ -60,19 +72,27 @@ struct Plan {
 
     private func runLibdlm() throws {
         let driver = "libdlm-c"
-        let local = try loadgen("local", clients: 1, depth: 1)
-        emit(runner.measurement(local, workload: "local", driver: driver, unit: "pair"))
-        let piped = try loadgen("pipelined", clients: settings.clients, depth: settings.depth)
-        emit(runner.measurement(piped, workload: "pipelined", driver: driver, unit: "pair"))
-        let hot = try loadgen("contended", clients: settings.contendedClients, depth: 1)
-        emit(runner.measurement(hot, workload: "contended", driver: driver, unit: "grant"))
-        let shared = try loadgen("shared", clients: settings.sharedReaders, depth: 1, files: 2)
-        emit(runner.measurement(shared, workload: "shared", driver: driver, unit: "PR pair"))
-        var writer = runner.measurement(shared, workload: "shared-writer", driver: driver, unit: "EX grant", histogram: 1)
-        writer.operations = UInt64(shared.number("writer_ops"))
-        writer.clients = 1
-        emit(writer)
-        try runHeld(driver: driver)
+        if settings.wants("local") {
+            let local = try loadgen("local", clients: 1, depth: 1)
+            emit(runner.measurement(local, workload: "local", driver: driver, unit: "pair"))
+        }
+        if settings.wants("pipelined") {
+            let piped = try loadgen("pipelined", clients: settings.clients, depth: settings.depth)
+            emit(runner.measurement(piped, workload: "pipelined", driver: driver, unit: "pair"))
+        }
+        if settings.wants("contended") {
+            let hot = try loadgen("contended", clients: settings.contendedClients, depth: 1)
+            emit(runner.measurement(hot, workload: "contended", driver: driver, unit: "grant"))
+        }
+        if settings.wants("shared") {
+            let shared = try loadgen("shared", clients: settings.sharedReaders, depth: 1, files: 2)
+            emit(runner.measurement(shared, workload: "shared", driver: driver, unit: "PR pair"))
+            var writer = runner.measurement(shared, workload: "shared-writer", driver: driver, unit: "EX grant", histogram: 1)
+            writer.operations = UInt64(shared.number("writer_ops"))
+            writer.clients = 1
+            emit(writer)
+        }
+        if settings.wants("held") { try runHeld(driver: driver) }
     }
 
     private func runHeld(driver: String) throws {

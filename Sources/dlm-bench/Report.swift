@@ -14,8 +14,31 @@ final class Report {
         measurements.first { $0.workload == workload && $0.driver == driver }
     }
 
-    /// Records `m` and prints its JSON line at once.
-    func add(_ m: Measurement) {
+    /// The physical path of a cluster row in µs (p50, p99) and its formula, from this run's round
+    /// trips: remote lock/unlock = Unix + TCP; lookup lock = Unix + 2 TCP; lookup unlock = Unix
+    /// (the requester became the master).
+    func path(for workload: String) -> (p50: Double, p99: Double, formula: String)? {
+        guard let unix = unixRoundTrip, let tcp = find("roundtrip", "raw-tcp") else { return nil }
+        let tcpTrips: Double
+        switch workload {
+        case "remote-lock", "remote-unlock": tcpTrips = 1
+        case "lookup-lock": tcpTrips = 2
+        case "lookup-unlock": tcpTrips = 0
+        default: return nil
+        }
+        let formula = tcpTrips == 0 ? "unixRTT" : tcpTrips == 1 ? "unixRTT + tcpRTT" : "unixRTT + 2 tcpRTT"
+        return (unix.micros(50) + tcpTrips * tcp.micros(50), unix.micros(99) + tcpTrips * tcp.micros(99), formula)
+    }
+
+    /// Records `m` (with its path ratios when it is a cluster row) and prints its JSON line at once.
+    func add(_ row: Measurement) {
+        var m = row
+        if let path = path(for: m.workload) {
+            m.extra["path_p50_us"] = path.p50
+            m.extra["path_p99_us"] = path.p99
+            m.extra["ratio_p50_to_path"] = m.micros(50) / max(path.p50, 0.001)
+            m.extra["ratio_p99_to_path"] = m.micros(99) / max(path.p99, 0.001)
+        }
         measurements.append(m)
         print(m.jsonLine(unixRoundTrip: unixRoundTrip))
         fflush(stdout)
@@ -82,6 +105,14 @@ final class Report {
             let spread = d.micros(99) / max(d.micros(50), 0.001)
             result.append(Target(name: "contended wait p99 / p50", value: spread, limit: 20, met: spread <= 20,
                 detail: String(format: "p50 %.1f µs, p99 %.1f µs", d.micros(50), d.micros(99))))
+        }
+        for workload in ["remote-lock", "remote-unlock", "lookup-lock"] {
+            guard let m = find(workload, "libdlm-c"), let path = path(for: workload) else { continue }
+            let ratio = m.micros(50) / max(path.p50, 0.001)
+            result.append(Target(
+                name: "\(workload) p50 / (\(path.formula))", value: ratio, limit: 1.5, met: ratio <= 1.5,
+                detail: String(format: "p50 %.1f µs vs %.1f µs; p99 %.1f µs vs %.1f µs",
+                    m.micros(50), path.p50, m.micros(99), path.p99)))
         }
         if let held = find("held", "libdlm-c"), let bytes = held.extra["bytes_per_lock"] {
             result.append(Target(name: "held bytes per lock", value: bytes, limit: 300, met: bytes <= 300,

@@ -18,14 +18,10 @@ struct SwiftWorkloads {
         try run(workload: "local", unit: "pair", clients: 1, depth: 1, body: pairs)
     }
 
-    /// `pipelined`: `clients × depth` threads running lock/unlock pairs, each on its own handle.
-    ///
-    /// Not `depth` threads per handle as the C driver does: the Swift client matches a `_wait` to its
-    /// completion by lock id alone, and dlmd reuses the lowest free lock id at once, so two threads
-    /// waiting on one handle can take each other's completion (one returns with EINPROG, the other
-    /// hangs). Reported to the client's owner; the JSON says clients = clients × depth, depth 1.
+    /// `pipelined`: `clients` handles with `depth` threads each running lock/unlock pairs, as the C
+    /// driver does (every `_wait` call blocks its thread, so K outstanding requests need K threads).
     func pipelined(clients: Int, depth: Int) throws -> Measurement {
-        try run(workload: "pipelined", unit: "pair", clients: clients * depth, depth: 1, body: pairs)
+        try run(workload: "pipelined", unit: "pair", clients: clients, depth: depth, body: pairs)
     }
 
     /// `contended`: `clients` handles taking EX in turn on one hot resource; samples are grant waits.

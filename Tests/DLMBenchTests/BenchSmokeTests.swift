@@ -1,8 +1,9 @@
 // Tests that the benchmark itself does not rot: builds the C programs (`make -C bench programs`), runs
-// `dlm-bench --quick` end to end against its own private dlmd, and checks that it exits 0 and that every
+// `dlm-bench --quick` end to end against its own private dlmd (and three private nodes for the
+// cluster workloads), and checks that it exits 0 and that every
 // line starting with "{" is a valid JSON object with the expected fields, for every workload and driver.
 // Needs built binaries: `swift build -c release --product dlmd --product dlm-bench` (or the debug ones).
-// No timing assertions; the whole run is bounded to 60 s and the child is killed by PID after that.
+// No timing assertions; the whole run is bounded to 90 s and the child is killed by PID after that.
 
 import Foundation
 import Testing
@@ -63,6 +64,7 @@ private func runBounded(_ executable: String, _ arguments: [String], seconds: Do
         "roundtrip/raw-unix", "roundtrip/raw-tcp", "local/libdlm-c", "pipelined/libdlm-c", "contended/libdlm-c",
         "shared/libdlm-c", "shared-writer/libdlm-c", "held-1e3/libdlm-c", "held/libdlm-c", "local/swift",
         "pipelined/swift", "contended/swift", "local/raw-proto-c", "pipelined/raw-proto-c",
+        "remote-lock/libdlm-c", "remote-unlock/libdlm-c", "lookup-lock/libdlm-c", "lookup-unlock/libdlm-c",
     ]
     #expect(seen == expected)
     for object in workloads {
@@ -70,6 +72,9 @@ private func runBounded(_ executable: String, _ arguments: [String], seconds: Do
             #expect(object[key] is NSNumber, "\(key) in \(object)")
         }
         #expect((object["ops"] as? NSNumber)?.intValue ?? 0 > 0, "each workload did some operations: \(object)")
+    }
+    for object in workloads where ["remote", "lookup"].contains(where: { (object["workload"] as? String ?? "").hasPrefix($0) }) {
+        #expect(object["ratio_p50_to_path"] is NSNumber, "cluster rows carry their path ratio: \(object)")
     }
     let held = try #require(workloads.first { $0["workload"] as? String == "held" })
     #expect((held["held"] as? NSNumber)?.intValue == 5_000)

@@ -24,8 +24,21 @@ static int should_stop(struct dlmc_ls *ls, int *has_callbacks, int *dead)
 	int stop = ls->thread_stop;
 	*has_callbacks = ls->cb_head != NULL;
 	*dead = ls->dead;
+	/* from here on, whoever queues a callback writes to the pipe (conn_wake_thread) */
+	ls->ast_polling = !stop && !*has_callbacks;
 	pthread_mutex_unlock(&ls->mu);
 	return stop;
+}
+
+/* After poll(): stop asking for pipe writes; reports whether a wake-up byte may be waiting. */
+static int end_polling(struct dlmc_ls *ls)
+{
+	pthread_mutex_lock(&ls->mu);
+	ls->ast_polling = 0;
+	int pending = ls->wake_pending;
+	ls->wake_pending = 0;
+	pthread_mutex_unlock(&ls->mu);
+	return pending;
 }
 
 /* Polls the socket and the wake pipe; reads what arrives and runs the queued callbacks. */
@@ -43,9 +56,12 @@ static void *ast_thread_main(void *arg)
 			{ .fd = dead ? -1 : ls->fd, .events = POLLIN },
 			{ .fd = ls->wake_fd[0], .events = POLLIN },
 		};
-		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+		int pr = poll(pfd, 2, -1);
+		int poll_errno = errno;
+		int pending = end_polling(ls);
+		if (pr < 0 && poll_errno != EINTR)
 			break;
-		if (pfd[1].revents)
+		if (pending || pfd[1].revents)
 			drain_wake_pipe(ls->wake_fd[0]);
 		if (pfd[0].revents)
 			conn_pump(ls, 1);

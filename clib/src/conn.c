@@ -1,8 +1,9 @@
 /*
  * conn.c — one connection to dlmd per lockspace handle. Whoever needs a reply reads the socket
- * itself (the "reader" role, one thread at a time, handed over under the handle's mutex and
- * announced with a condition-variable broadcast), so a synchronous call never waits for another
- * thread to hop in. Callbacks read on the way are queued for dlm_dispatch or the AST thread.
+ * itself (the "reader" role, one thread at a time, handed over under the handle's mutex to one
+ * waiting thread), so a synchronous call never waits for another thread to hop in. The reader
+ * reads bursts into the handle's buffer (rx.c) and signals only the waiters whose reply it read.
+ * Callbacks read on the way are queued for dlm_dispatch or the AST thread.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -118,13 +119,20 @@ struct dlmc_ls *conn_find_by_fd(int fd)
 	return ls;
 }
 
-/* Nudges the AST thread out of poll(); called with ls->mu held. */
+/*
+ * Nudges the AST thread: out of poll() through its pipe (one byte per poll), out of conn_pump's
+ * wait through ls->cv. Called with ls->mu held.
+ */
 void conn_wake_thread(struct dlmc_ls *ls)
 {
-	if (ls->thread_running && ls->wake_fd[1] >= 0) {
+	if (!ls->thread_running)
+		return;
+	pthread_cond_broadcast(&ls->cv);
+	if (ls->ast_polling && !ls->wake_pending && ls->wake_fd[1] >= 0) {
 		char b = 1;
 		ssize_t r = write(ls->wake_fd[1], &b, 1);
 		(void)r; /* a full pipe already means "wake up" */
+		ls->wake_pending = 1;
 	}
 }
 
@@ -146,70 +154,80 @@ static int send_all(struct dlmc_ls *ls, const uint8_t *p, size_t n)
 	return 0;
 }
 
-static int recv_exact(int fd, uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t r = recv(fd, p, n, MSG_WAITALL);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-static void mark_dead(struct dlmc_ls *ls)
+/* The connection is gone: fail everything pending and wake every waiter. Caller holds ls->mu. */
+void conn_mark_dead(struct dlmc_ls *ls)
 {
 	ls->dead = 1;
 	frames_fail_all(ls);
 }
 
-/*
- * Reads and processes at most one frame. Called with ls->mu held by the thread that owns the
- * reader role; drops the mutex during I/O. timeout_ms as for poll(). Returns 1 after a frame,
- * 0 when none arrived in time, -1 when the connection is gone.
- */
-static int read_one(struct dlmc_ls *ls, int timeout_ms)
+/* Signals the waiters whose flag is now set (all of them once the handle is dead). */
+static void wake_finished(struct dlmc_ls *ls)
 {
-	uint8_t buf[DLMP_FRAME_BYTES_MAX];
-	struct pollfd pfd = { .fd = ls->fd, .events = POLLIN };
-	pthread_mutex_unlock(&ls->mu);
-	int r;
-	do
-		r = poll(&pfd, 1, timeout_ms);
-	while (r < 0 && errno == EINTR);
-	int ok = r > 0 && recv_exact(ls->fd, buf, DLMP_HEADER_BYTES) == 0;
-	uint32_t len = ok ? get_le32(buf + 8) : 0;
-	ok = ok && get_le16(buf) == DLMP_MAGIC && buf[2] == DLMP_MAJOR &&
-	     len >= DLMP_HEADER_BYTES && len <= DLMP_FRAME_BYTES_MAX &&
-	     recv_exact(ls->fd, buf + DLMP_HEADER_BYTES, len - DLMP_HEADER_BYTES) == 0;
-	pthread_mutex_lock(&ls->mu);
-	if (r == 0)
-		return 0;
-	if (!ok) {
-		mark_dead(ls);
-		return -1;
+	for (struct dlmc_waiter *w = ls->waiters; w; w = w->next) {
+		if (!w->signaled && (*w->flag || ls->dead)) {
+			w->signaled = 1;
+			pthread_cond_signal(&w->cv);
+		}
 	}
-	frames_process(ls, get_le16(buf + 4), get_le32(buf + 12), buf + DLMP_HEADER_BYTES,
-		       len - DLMP_HEADER_BYTES);
-	return 1;
 }
 
-/* Blocks (ls->mu held) until *flag is set or the connection dies, reading frames as needed. */
-static void wait_flag(struct dlmc_ls *ls, const int *flag)
+/* The reader leaves its role: one waiter that still needs a reply takes it over. */
+static void release_reader(struct dlmc_ls *ls)
 {
-	while (!*flag && !ls->dead) {
-		if (ls->reader_busy) {
-			pthread_cond_wait(&ls->cv, &ls->mu);
-			continue;
+	ls->reader_busy = 0;
+	wake_finished(ls);
+	for (struct dlmc_waiter *w = ls->waiters; w; w = w->next) {
+		if (!w->signaled) {
+			w->signaled = 1;
+			pthread_cond_signal(&w->cv);
+			break;
 		}
-		ls->reader_busy = 1;
-		read_one(ls, -1);
-		ls->reader_busy = 0;
-		pthread_cond_broadcast(&ls->cv);
 	}
+	pthread_cond_broadcast(&ls->cv); /* an AST thread waiting for its turn */
+}
+
+static void waiter_remove(struct dlmc_ls *ls, struct dlmc_waiter *w)
+{
+	for (struct dlmc_waiter **pp = &ls->waiters; *pp; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			return;
+		}
+	}
+}
+
+/*
+ * Blocks (ls->mu held) until *flag is set or the connection dies. Takes the reader role when it is
+ * free and keeps it until its own flag is set, waking each waiter whose reply it read; otherwise
+ * sleeps on its own condition variable. exact selects RX_EXACT_BLOCK for request's RESULT.
+ */
+static void wait_flag(struct dlmc_ls *ls, const int *flag, int exact, uint32_t request)
+{
+	struct dlmc_waiter w = { .flag = flag };
+	int cv_ready = 0;
+	while (!*flag && !ls->dead) {
+		if (!ls->reader_busy) {
+			ls->reader_busy = 1;
+			while (!*flag && !ls->dead) {
+				rx_read(ls, exact ? RX_EXACT_BLOCK : RX_AHEAD_BLOCK, request);
+				wake_finished(ls);
+			}
+			release_reader(ls);
+			break;
+		}
+		if (!cv_ready) {
+			pthread_cond_init(&w.cv, NULL);
+			cv_ready = 1;
+		}
+		w.signaled = 0;
+		w.next = ls->waiters;
+		ls->waiters = &w;
+		pthread_cond_wait(&w.cv, &ls->mu);
+		waiter_remove(ls, &w);
+	}
+	if (cv_ready)
+		pthread_cond_destroy(&w.cv);
 }
 
 /* Sends f as a new request and waits for its RESULT; 0, or -1 with errno = the daemon's errno. */
@@ -237,14 +255,17 @@ int conn_call(struct dlmc_ls *ls, struct dlmc_frame *f, struct dlmc_pending *p)
 		int e = errno;
 		pthread_mutex_lock(&ls->mu);
 		if (!p->done)
-			mark_dead(ls); /* a half-written frame leaves the stream unusable */
+			conn_mark_dead(ls); /* a half-written frame leaves the stream unusable */
+		wake_finished(ls);
 		pthread_cond_broadcast(&ls->cv);
 		pthread_mutex_unlock(&ls->mu);
 		errno = e;
 		return -1;
 	}
 	pthread_mutex_lock(&ls->mu);
-	wait_flag(ls, &p->done);
+	/* without an AST thread, callbacks after an asynchronous call's RESULT stay in the socket */
+	int exact = !p->readahead && !ls->thread_running;
+	wait_flag(ls, &p->done, exact, p->request);
 	pthread_mutex_unlock(&ls->mu);
 	if (p->err) {
 		errno = p->err;
@@ -257,7 +278,7 @@ int conn_call(struct dlmc_ls *ls, struct dlmc_frame *f, struct dlmc_pending *p)
 int conn_wait_sync(struct dlmc_ls *ls, struct dlmc_sync *s)
 {
 	pthread_mutex_lock(&ls->mu);
-	wait_flag(ls, &s->done);
+	wait_flag(ls, &s->done, 0, 0);
 	int ok = s->done && s->status != -1;
 	pthread_mutex_unlock(&ls->mu);
 	if (!ok) {
@@ -271,6 +292,7 @@ int conn_wait_sync(struct dlmc_ls *ls, struct dlmc_sync *s)
  * Reads every frame already available without blocking; -1 if the connection is gone. With
  * wait_turn, first waits while another thread reads, unless callbacks are queued or a stop is
  * requested (the AST thread uses this so it never spins on a readable fd someone else drains).
+ * Complete frames never wait in the buffer (rx.c), so this drains the socket only.
  */
 int conn_pump(struct dlmc_ls *ls, int wait_turn)
 {
@@ -279,10 +301,9 @@ int conn_pump(struct dlmc_ls *ls, int wait_turn)
 		pthread_cond_wait(&ls->cv, &ls->mu);
 	if (!ls->reader_busy && !ls->dead) {
 		ls->reader_busy = 1;
-		while (read_one(ls, 0) > 0)
+		while (rx_read(ls, RX_AHEAD_NOWAIT, 0) == RX_FULL)
 			;
-		ls->reader_busy = 0;
-		pthread_cond_broadcast(&ls->cv);
+		release_reader(ls);
 	}
 	int dead = ls->dead;
 	pthread_mutex_unlock(&ls->mu);

@@ -24,6 +24,7 @@ enum {
 	DLMC_VERSION_MAJOR = 6,            /* interface version reported by the *_version calls */
 	DLMC_VERSION_MINOR = 0,
 	DLMC_VERSION_PATCH = 1,
+	DLMC_RX_BUFFER_BYTES = 16384,      /* per-handle receive buffer; >= 2 frames of DLMP_FRAME_BYTES_MAX */
 };
 
 #define DLMC_DEFAULT_SOCKET "/run/dlmd/dlmd.sock"
@@ -123,6 +124,19 @@ struct dlmc_pending {
 	void (*bast)(void *);
 	void *astarg;
 	struct dlmc_sync *sync;
+	int readahead;              /* the caller may read past its RESULT (a _wait call) */
+};
+
+/*
+ * A thread blocked in a call while another thread holds the reader role (lives on its stack).
+ * The reader signals exactly the waiters whose flag it set, and hands the role to one waiter
+ * that still needs it when it leaves; no broadcast per frame.
+ */
+struct dlmc_waiter {
+	struct dlmc_waiter *next;
+	pthread_cond_t cv;
+	const int *flag;            /* the waiter's done flag */
+	int signaled;
 };
 
 enum dlmc_cb_kind { CB_AST, CB_BAST };
@@ -146,9 +160,10 @@ struct dlmc_ls {
 	int fd;
 	char name[DLMC_NAME_BYTES_MAX + 1];
 	pthread_mutex_t mu;          /* guards everything below except fd */
-	pthread_cond_t cv;           /* broadcast after every processed frame and role change */
+	pthread_cond_t cv;           /* wakes conn_pump(wait_turn) callers: role freed, callback queued, stop */
 	pthread_mutex_t send_mu;     /* serialises writes to fd */
-	int reader_busy;             /* one thread at a time reads fd */
+	int reader_busy;             /* one thread at a time reads fd and owns rx */
+	struct dlmc_waiter *waiters; /* threads waiting for a flag while another thread reads */
 	int dead;                    /* connection lost */
 	int dispatching;             /* a thread is running callbacks */
 	pthread_t dispatcher;        /* that thread, while dispatching */
@@ -165,7 +180,12 @@ struct dlmc_ls {
 	int free_on_thread_exit;
 	pthread_t thread;
 	int wake_fd[2];
+	int ast_polling;             /* the AST thread sleeps (or is about to) in poll() */
+	int wake_pending;            /* a byte is in the wake pipe since the thread last polled */
 	struct dlmc_ls *next_all;
+	/* receive buffer: only a partial frame stays here between reads (owned by the reader) */
+	size_t rx_len;
+	uint8_t rx[DLMC_RX_BUFFER_BYTES];
 };
 
 /* locktable.c (callers hold ls->mu); insert returns -1 (ENOMEM) when the record cannot be added */
@@ -188,6 +208,16 @@ void conn_wake_thread(struct dlmc_ls *ls);
 struct dlmc_ls *conn_find_by_fd(int fd);
 void conn_register(struct dlmc_ls *ls);
 void conn_unregister(struct dlmc_ls *ls);
+
+/* rx.c: receiving (callers hold ls->mu and the reader role) */
+enum dlmc_rx_mode {
+	RX_AHEAD_BLOCK,   /* one blocking recv of whatever is there */
+	RX_AHEAD_NOWAIT,  /* one non-blocking recv */
+	RX_EXACT_BLOCK,   /* blocking; consume frames only up to the RESULT of a given request */
+};
+enum { RX_GONE = -1, RX_NOTHING = 0, RX_SOME = 1, RX_FULL = 2 };
+int rx_read(struct dlmc_ls *ls, enum dlmc_rx_mode mode, uint32_t request);
+void conn_mark_dead(struct dlmc_ls *ls);
 
 /* frames.c: processing of daemon frames (callers hold ls->mu) */
 void frames_process(struct dlmc_ls *ls, uint16_t type, uint32_t request,

@@ -85,6 +85,7 @@ int lock_request(struct dlmc_ls *ls, uint32_t mode, struct dlm_lksb *lksb, uint3
 		.bast = bast,
 		.astarg = astarg,
 		.sync = wait ? &sync : NULL,
+		.readahead = wait,
 	};
 	int old_status = lksb->sb_status;
 	lksb->sb_status = EINPROG;
@@ -138,6 +139,7 @@ int lock_unlock(struct dlmc_ls *ls, uint32_t lkid, uint32_t flags, struct dlm_lk
 	struct dlmc_pending p = {
 		.kind = PEND_UNLOCK, .target_lkid = lkid, .lksb = lksb, .astarg = astarg,
 		.sync = wait ? &sync : NULL,
+		.readahead = wait,
 	};
 	int old_status = target ? target->sb_status : 0;
 	if (target)
