@@ -23,6 +23,10 @@ public struct MasterCache: Sendable {
     }
 
     private var entries: [ResourceName: Entry] = [:]
+    /// Names in the order they became inactive (nondecreasing instants, one toss duration), so the
+    /// earliest expiry is at the head; entries reused or forgotten since are stale and skipped.
+    private var inactiveOrder: [(name: ResourceName, since: MonotonicInstant)] = []
+    private var inactiveOrderHead = 0
     /// How long an inactive entry is kept.
     public let tossDuration: Duration
 
@@ -45,7 +49,9 @@ public struct MasterCache: Sendable {
 
     /// The last local lock went away at `now`.
     public mutating func markInactive(_ name: ResourceName, now: MonotonicInstant) {
+        guard entries[name] != nil else { return }
         entries[name]?.inactiveSince = now
+        inactiveOrder.append((name, now))
     }
 
     /// A new local lock uses the resource again. An inactive entry becomes active but uncertain.
@@ -83,16 +89,27 @@ public struct MasterCache: Sendable {
     /// - Parameter now: the current instant.
     /// - Returns: the names removed, sorted.
     public mutating func expire(now: MonotonicInstant) -> [ResourceName] {
-        let expired = entries.filter { _, entry in
-            guard let since = entry.inactiveSince else { return false }
-            return now.duration(since: since) >= tossDuration
-        }.keys.sorted()
-        for name in expired { entries[name] = nil }
-        return expired
+        var expired: [ResourceName] = []
+        while inactiveOrderHead < inactiveOrder.count {
+            let (name, since) = inactiveOrder[inactiveOrderHead]
+            guard now.duration(since: since) >= tossDuration else { break }
+            inactiveOrderHead += 1
+            if entries[name]?.inactiveSince == since {
+                entries[name] = nil
+                expired.append(name)
+            }
+        }
+        if inactiveOrderHead > 64, inactiveOrderHead * 2 > inactiveOrder.count {
+            inactiveOrder.removeFirst(inactiveOrderHead)
+            inactiveOrderHead = 0
+        }
+        return expired.sorted()
     }
 
-    /// The earliest instant at which `expire` would remove something, for arming a timer.
+    /// The earliest instant at which `expire` may remove something, for arming a timer. O(1): it may
+    /// name the deadline of an entry that was reused or forgotten since (an early, harmless tick).
     public var nextExpiry: MonotonicInstant? {
-        entries.values.compactMap { $0.inactiveSince?.advanced(by: tossDuration) }.min()
+        inactiveOrderHead < inactiveOrder.count
+            ? inactiveOrder[inactiveOrderHead].since.advanced(by: tossDuration) : nil
     }
 }

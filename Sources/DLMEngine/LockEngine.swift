@@ -70,6 +70,9 @@ public struct LockEngine: Sendable {
     /// Number of resources with at least one lock.
     public var resourceCount: Int { resources.count }
 
+    /// Whether `name` has at least one lock (cheaper than `resourceSnapshot` on hot paths).
+    public func hasResource(_ name: ResourceName) -> Bool { resources[name] != nil }
+
     /// Number of orphaned PERSISTENT locks.
     public var orphanCount: Int { locksByHandle[0]?.count ?? 0 }
 

@@ -68,11 +68,12 @@ extension NodeLockspace {
     /// Marks a mastered resource active or inactive after its locks changed.
     mutating func touchMastered(_ name: ResourceName, now: MonotonicInstant) {
         guard var entry = mastered[name] else { return }
-        let active = engine.resourceSnapshot(name) != nil
+        let active = engine.hasResource(name)
         if active {
             entry.inactiveSince = nil
         } else if entry.inactiveSince == nil {
             entry.inactiveSince = now
+            tossQueue.append((name, now))
         }
         mastered[name] = entry
     }
@@ -85,10 +86,17 @@ extension NodeLockspace {
     /// Frees mastered resources inactive for the toss time (REMOVE to the directory node, or
     /// forgetting the record when this node is the directory node) and expires cached masters.
     mutating func expireInactive(now: MonotonicInstant, _ directives: inout [NodeDirective]) {
-        let due = mastered.filter { _, entry in
-            guard let since = entry.inactiveSince else { return false }
-            return now.duration(since: since) >= configuration.tossDuration
-        }.keys.sorted()
+        var due: [ResourceName] = []
+        while tossQueueHead < tossQueue.count {
+            let (name, since) = tossQueue[tossQueueHead]
+            guard now.duration(since: since) >= configuration.tossDuration else { break }
+            tossQueueHead += 1
+            if let entry = mastered[name], entry.inactiveSince == since { due.append(name) }
+        }
+        if tossQueueHead > 64, tossQueueHead * 2 > tossQueue.count {
+            tossQueue.removeFirst(tossQueueHead)
+            tossQueueHead = 0
+        }
         for name in due {
             mastered[name] = nil
             let directoryNode = map.directoryNode(for: name)
@@ -106,7 +114,9 @@ extension NodeLockspace {
 
     /// Earliest instant at which `onTick` has work.
     var nextDeadline: MonotonicInstant? {
-        let toss = mastered.values.compactMap { $0.inactiveSince?.advanced(by: configuration.tossDuration) }.min()
+        // The head may be stale (reactivated or freed); an early tick is harmless and pops it.
+        let toss = tossQueueHead < tossQueue.count
+            ? tossQueue[tossQueueHead].since.advanced(by: configuration.tossDuration) : nil
         return [toss, masterCache.nextExpiry, engine.nextTimeoutDeadline].compactMap { $0 }.min()
     }
 

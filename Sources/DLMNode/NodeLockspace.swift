@@ -39,6 +39,11 @@ struct NodeLockspace: Sendable {
     var masterCache: MasterCache
     /// Names this node masters (directory mode), with the instant they became inactive.
     var mastered: [ResourceName: MasteredResource] = [:]
+    /// Mastered names in the order they became inactive (one toss duration for all, so the queue is
+    /// sorted by deadline). Entries whose resource became active again, or was freed, are stale and
+    /// skipped when they reach the head; this keeps `nextDeadline` O(1) instead of a scan per call.
+    var tossQueue: [(name: ResourceName, since: MonotonicInstant)] = []
+    var tossQueueHead = 0
 
     /// Client locks of this node by node lock id.
     var locks: [LockID: HolderLock] = [:]
