@@ -31,7 +31,10 @@ extension SimulationWorld {
         for (index, client) in clients.enumerated() where !client.locks.isEmpty {
             checker.fail("client \(index) still has \(client.locks.count) locks")
         }
+        let views = Set(agents.enumerated().filter { alive[$0.offset] }.map(\.element.view))
+        if options.faults && views.count != 1 { checker.fail("views disagree at the end: \(views)") }
         for (index, node) in nodes.enumerated() {
+            guard alive[index] else { continue }
             guard let view = node.inspect(lockspace: lockspace) else { continue }
             if view.lockCount != 0 || view.engineLockCount != 0 {
                 checker.fail("node \(index + 1) keeps \(view.lockCount) locks, engine \(view.engineLockCount)")
