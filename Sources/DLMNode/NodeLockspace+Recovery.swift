@@ -50,6 +50,10 @@ extension NodeLockspace {
         for peer in progress.peers.sorted() {
             send(.status(RecoveryHeader(result: recoveryDoneBit, sequence: generation), needSlots: false), to: peer, &directives)
         }
+        // Recovery traffic of this generation that arrived before the commit reached this node.
+        let early = held.filter { $0.generation == generation && Self.isRecoveryTraffic($0.message) }
+        held.removeAll { $0.generation == generation && Self.isRecoveryTraffic($0.message) }
+        for entry in early { receive(entry.message, generation: entry.generation, from: entry.sender, now: now, &directives) }
         resumeIfComplete(now: now, &directives)
     }
 
@@ -92,7 +96,7 @@ extension NodeLockspace {
         }
         if let requested = lock.requested {
             lock.requested = nil
-            if LockMode.isMiddleConversion(from: granted, to: requested) { lock.granted = .cr }
+            lock.granted = Self.rebuildMode(granted: granted, requested: requested, flags: lock.flags)
             locks[id] = lock
             if let cancelled {
                 deliverCompletion(id, status: cancelled, flags: [], grantedMode: lock.granted, valueBlock: nil, &directives)
@@ -108,6 +112,16 @@ extension NodeLockspace {
             locks[id] = lock
         }
         rebuild.append(id)
+    }
+
+    /// The mode a lock with a pending conversion is rebuilt with: what its old mode and every mode the
+    /// old master may already have granted it allow (a CONVDEADLK conversion may have been demoted to NL).
+    static func rebuildMode(granted: LockMode, requested: LockMode, flags: LockFlags) -> LockMode {
+        if flags.contains(.convertDeadlock) { return .nl }
+        var targets = [requested]
+        if flags.contains(.alternatePR) { targets.append(.pr) }
+        if flags.contains(.alternateCW) { targets.append(.cw) }
+        return targets.reduce(granted) { LockMode.isMiddleConversion(from: $0, to: $1) ? .cr : min($0, $1) }
     }
 
     /// Sends granted lock `id` to its new master, or rebuilds it here.
@@ -137,11 +151,14 @@ extension NodeLockspace {
     private mutating func rebuildCopy(name: ResourceName, owner: LockOwner, mode: LockMode, flags: LockFlags, now: MonotonicInstant) -> LockID {
         if map.directoryNode(for: name) == node && !configuration.noDirectory { _ = directory.lookup(name, asker: node) }
         becomeMaster(name)
-        let request = LockRequest(owner: owner, name: name, mode: mode, flags: flags.intersection(.valueBlock).union(.noQueue))
+        var request = LockRequest(owner: owner, name: name, mode: mode, flags: flags.intersection(.valueBlock).union(.noQueue))
+        if request.flags.contains(.valueBlock) { request.valueBlock = ValueBlock(bytes: [], length: configuration.valueBlockLength) }
         var effects: [EngineEffect] = []
         let result = try? engine.lock(request, now: now, effects: &effects)
         let granted = effects.contains { if case .completion(let c) = $0 { c.status == .granted } else { false } }
-        invariant(result != nil && granted, "rebuilt lock not granted", dump: "\(name) \(mode) \(owner)")
+        invariant(
+            result != nil && granted, "rebuilt lock not granted",
+            dump: "\(name) \(mode) \(owner) on node \(node) gen \(generation): \(engine.resourceSnapshot(name).map { $0.granted.map { "\($0.owner) \($0.grantedMode!)" } } ?? [])")
         return result!.lockID
     }
 
@@ -212,11 +229,7 @@ extension NodeLockspace {
         _ message: WireMessage, generation sent: UInt64, from sender: NodeID, now: MonotonicInstant,
         _ directives: inout [NodeDirective]
     ) {
-        let isRecovery: Bool
-        switch message {
-        case .lockTransfer, .lockTransferReply, .status: isRecovery = true
-        default: isRecovery = false
-        }
+        let isRecovery = Self.isRecoveryTraffic(message)
         switch RecoveryProgress.disposition(generation: sent, current: generation, phase: phase, isRecoveryTraffic: isRecovery) {
         case .drop:
             return
@@ -229,6 +242,13 @@ extension NodeLockspace {
             case .status(let header, _): onRecoveryDone(header, from: sender, now: now, &directives)
             default: onMessage(message, from: sender, now: now, &directives)
             }
+        }
+    }
+
+    static func isRecoveryTraffic(_ message: WireMessage) -> Bool {
+        switch message {
+        case .lockTransfer, .lockTransferReply, .status: return true
+        default: return false
         }
     }
 
