@@ -121,7 +121,7 @@ public struct DLMNode: Sendable {
     }
 
     /// The earliest instant `onTick` has work, if any.
-    public var nextDeadline: MonotonicInstant? { lockspaces.values.compactMap(\.nextDeadline).min() }
+    public var nextDeadline: MonotonicInstant? { lockspaces.values.filter { $0.phase == .running }.compactMap(\.nextDeadline).min() }
 
     /// Checks every lockspace's tables (crashes with a dump on a violation).
     public func checkInvariants() {

@@ -29,6 +29,11 @@ extension SimulationWorld {
         var out: [MembershipOutput] = []
         agents[index].tick(now: nowInstant, &out)
         apply(out, at: index)
+        if options.faults && stepsIssued >= options.steps && now > lastFault + 2_000_000_000 && !membershipSettled {
+            let states = nodes.indices.map { "\($0 + 1):alive=\(alive[$0]) gen=\(nodes[$0].generation) running=\(nodes[$0].isRunning) view=\(agents[$0].view.generation)" }
+            checker.fail("membership or recovery did not settle: \(states.joined(separator: " "))")
+            return
+        }
         if !membershipSettled || now < lastFault + 50_000_000 {
             queue.push(.agentTick(index), at: now + UInt64(Self.heartbeat.components.attoseconds / 1_000_000_000))
         }
