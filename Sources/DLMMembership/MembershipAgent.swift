@@ -32,6 +32,8 @@ public struct MembershipAgent: Sendable {
         var since: MonotonicInstant
     }
     private var proposal: Proposal?
+    /// A commit received before every member it drops was confirmed fenced.
+    private var pendingCommit: MembershipView?
     private var lastHeartbeat: MonotonicInstant?
     public let heartbeatInterval: Duration
     public let proposalTimeout: Duration
@@ -73,7 +75,9 @@ public struct MembershipAgent: Sendable {
         let nowQuorate = rule.isQuorate(liveNodes)
         if quorate && !nowQuorate { out.append(.quorumLost) }
         quorate = nowQuorate
-        guard nowQuorate, live.first?.node == me.node else {
+        if let pending = pendingCommit { receiveCommit(pending, &out) }
+        // Only a node with a committed view coordinates: a new incarnation waits to be included.
+        guard nowQuorate, view.generation > 0, live.first?.node == me.node else {
             proposal = nil
             return
         }
@@ -141,8 +145,19 @@ public struct MembershipAgent: Sendable {
             highestAccepted = max(highestAccepted, highest)
             proposal = nil
         case .commit(let next):
-            guard next.generation == highestAccepted, next.generation > view.generation, next.members.contains(me) else { return }
-            commit(next, &out)
+            receiveCommit(next, &out)
         }
+    }
+
+    /// A member applies the fencing gate too, against its own view: a coordinator that never saw
+    /// a member's departure must not make it drop that member's locks unfenced.
+    private mutating func receiveCommit(_ next: MembershipView, _ out: inout [MembershipOutput]) {
+        pendingCommit = nil
+        guard next.generation == highestAccepted, next.generation > view.generation, next.members.contains(me) else { return }
+        guard view.departed(in: next.members).allSatisfy({ fenced.contains($0) }) else {
+            pendingCommit = next
+            return
+        }
+        commit(next, &out)
     }
 }
