@@ -6,8 +6,8 @@ import DLMCore
 /// The view-change protocol (docs/recovery.md):
 ///
 /// 1. Every `tick` sends heartbeats; the live set is this node plus the peers heard within the timeout.
-/// 2. When the live set differs from the committed view, the lowest live node id — if the live set
-///    is quorate — proposes: `stop(g, members)` with `g` above every generation it has seen.
+/// 2. When the live set differs from the committed view, the lowest live member of the committed
+///    view — if the live set is quorate — proposes: `stop(g, members)` with `g` above every generation it has seen.
 /// 3. A member accepts a proposal above everything it accepted before: it stops its lockspaces and
 ///    answers `stopAck(g)`; otherwise `nack(highest)`, and the coordinator proposes higher.
 /// 4. With every proposed member's ack **and** every departed member confirmed fenced, the
@@ -76,8 +76,10 @@ public struct MembershipAgent: Sendable {
         if quorate && !nowQuorate { out.append(.quorumLost) }
         quorate = nowQuorate
         if let pending = pendingCommit { receiveCommit(pending, &out) }
-        // Only a node with a committed view coordinates: a new incarnation waits to be included.
-        guard nowQuorate, view.generation > 0, live.first?.node == me.node else {
+        // The coordinator is the lowest live member of this node's committed view; a new
+        // incarnation (no view) never coordinates, it waits to be included.
+        let coordinator = live.first { view.members.contains($0) }
+        guard nowQuorate, view.members.contains(me), coordinator == me else {
             proposal = nil
             return
         }

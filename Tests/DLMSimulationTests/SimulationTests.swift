@@ -38,6 +38,30 @@ import Testing
         #expect(completions > Self.seedsPerChunk * 10)
     }
 
+    /// Fault schedules: membership agents, 1–3 node crashes in the active phase, fencing after a
+    /// delay, restarts as new incarnations that rejoin; recovery rebuilds master state from holder
+    /// copies. After every step no two incompatible grants among the holders' beliefs; at the end all
+    /// views agree, every request completed and every table is empty. 4 chunks run in parallel.
+    @Test(arguments: 0..<chunks)
+    func crashAndRecoverySchedules(chunk: Int) {
+        let first = UInt64(20_001 + chunk * 150)
+        var failures: [String] = []
+        var crashes = 0
+        for seed in first..<(first + 150) {
+            var options = SimulationOptions(seed: seed, nodeCount: 3 + Int(seed % 5), steps: 40)
+            options.faults = true
+            options.crashes = 1 + Int((seed / 5) % 3)
+            options.noDirectory = seed % 7 == 0
+            options.resourceCount = 1 + Int((seed / 3) % 4)
+            var world = SimulationWorld(options: options)
+            let report = world.run()
+            crashes += report.crashes
+            if !report.passed { failures.append(report.summary + " " + report.violations.joined(separator: "; ")) }
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(3))")
+        #expect(crashes >= 150)
+    }
+
     /// NODIR schedules (static masters, no lookups).
     @Test func noDirectorySchedules() {
         var failures: [String] = []
