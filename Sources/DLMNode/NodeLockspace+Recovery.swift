@@ -34,9 +34,14 @@ extension NodeLockspace {
         map = try! DirectoryMap(members: members, configuredWeights: configuration.masterWeights)
         captureLocalLocks()
         var rebuild: [LockID] = []
+        // Conversions marked by an unfinished earlier recovery keep their mark (their lock records
+        // no longer show them as pending); new requests are marked again by `settle`.
+        let carried = resendConvert
         resendNew = []
         resendConvert = []
         for id in locks.keys.sorted() { settle(id, now: now, rebuild: &rebuild, &directives) }
+        let marked = Set(resendConvert.map(\.lockID))
+        resendConvert = carried.filter { locks[$0.lockID] != nil && !marked.contains($0.lockID) } + resendConvert
         engine = LockEngine(valueBlockLength: configuration.valueBlockLength)
         directory = ResourceDirectory()
         masterCache = MasterCache(tossDuration: configuration.cacheTossDuration ?? configuration.tossDuration)
