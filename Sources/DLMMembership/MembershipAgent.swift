@@ -34,6 +34,8 @@ public struct MembershipAgent: Sendable {
     private var proposal: Proposal?
     /// A commit received before every member it drops was confirmed fenced.
     private var pendingCommit: MembershipView?
+    /// The view generation each peer announced in its last heartbeat.
+    private var announced: [NodeID: UInt64] = [:]
     private var lastHeartbeat: MonotonicInstant?
     public let heartbeatInterval: Duration
     public let proposalTimeout: Duration
@@ -67,7 +69,7 @@ public struct MembershipAgent: Sendable {
         if lastHeartbeat.map({ now.duration(since: $0) >= heartbeatInterval }) ?? true {
             lastHeartbeat = now
             for peer in rule.configured.sorted() where peer != me.node {
-                out.append(.send(to: peer, .heartbeat(incarnation: me.incarnation)))
+                out.append(.send(to: peer, .heartbeat(incarnation: me.incarnation, generation: view.generation)))
             }
         }
         let live = live(now: now)
@@ -78,7 +80,8 @@ public struct MembershipAgent: Sendable {
         if let pending = pendingCommit { receiveCommit(pending, &out) }
         // The coordinator is the lowest live member of this node's committed view; a new
         // incarnation (no view) never coordinates, it waits to be included.
-        let coordinator = live.first { view.members.contains($0) }
+        // A member that announces no view (it missed the commit) cannot act and is passed over.
+        let coordinator = live.first { view.members.contains($0) && ($0 == me || (announced[$0.node] ?? 0) > 0) }
         guard nowQuorate, view.members.contains(me), coordinator == me else {
             proposal = nil
             return
@@ -127,8 +130,9 @@ public struct MembershipAgent: Sendable {
         _ message: MembershipMessage, from sender: NodeID, now: MonotonicInstant, _ out: inout [MembershipOutput]
     ) {
         switch message {
-        case .heartbeat(let incarnation):
+        case .heartbeat(let incarnation, let generation):
             detector.heard(from: sender, incarnation: incarnation, now: now)
+            announced[sender] = generation
         case .stop(let generation, let members):
             guard generation > highestAccepted, members.contains(me) else {
                 out.append(.send(to: sender, .nack(highest: highestAccepted)))

@@ -4,8 +4,8 @@ import DLMCore
 
 /// Agent-to-agent messages of the two-phase view change.
 public enum MembershipMessage: Sendable, Hashable {
-    /// Liveness, with the sender's incarnation.
-    case heartbeat(incarnation: UInt32)
+    /// Liveness, with the sender's incarnation and committed view generation (0: none yet).
+    case heartbeat(incarnation: UInt32, generation: UInt64)
     /// Phase 1 (coordinator → members): stop the lockspaces for proposal `generation`.
     case stop(generation: UInt64, members: [Member])
     /// A member stopped for `generation`.
