@@ -9,21 +9,28 @@ import Testing
     @Test func barrierNeedsEveryPeerAndEveryTransfer() {
         var progress = RecoveryProgress(sequence: 7, peers: [2, 3])
         progress.transferSent(11)
-        #expect(progress.peerDone(2, sequence: 7))
+        let r1 = progress.peerDone(2, sequence: 7)
+        #expect(r1)
         #expect(!progress.isComplete)
-        #expect(progress.peerDone(3, sequence: 7))
+        let r2 = progress.peerDone(3, sequence: 7)
+        #expect(r2)
         #expect(!progress.isComplete, "transfer 11 is unanswered")
-        #expect(progress.transferAnswered(11, sequence: 7))
+        let r3 = progress.transferAnswered(11, sequence: 7)
+        #expect(r3)
         #expect(progress.isComplete)
     }
 
     @Test func staleReportsAreRejected() {
         var progress = RecoveryProgress(sequence: 7, peers: [2])
         progress.transferSent(5)
-        #expect(!progress.peerDone(2, sequence: 6))
-        #expect(!progress.peerDone(4, sequence: 7), "not a member of this recovery")
-        #expect(!progress.transferAnswered(5, sequence: 6))
-        #expect(!progress.transferAnswered(9, sequence: 7))
+        let r4 = progress.peerDone(2, sequence: 6)
+        #expect(!r4)
+        let r5 = progress.peerDone(4, sequence: 7)
+        #expect(!r5, "not a member of this recovery")
+        let r6 = progress.transferAnswered(5, sequence: 6)
+        #expect(!r6)
+        let r7 = progress.transferAnswered(9, sequence: 7)
+        #expect(!r7)
         #expect(!progress.isComplete)
     }
 

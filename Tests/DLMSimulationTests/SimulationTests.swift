@@ -1,7 +1,7 @@
 // dlmd — DLMSimulationTests: seeded whole-cluster schedules (3–7 nodes, random client calls, message
 // delays, replays and link drops through DLMWire and ReliableSession) with the cluster checkers run
 // after every step; plus proof that the compatibility checker catches a corrupted grant, and that
-// a seed replays identically.
+// a seed replays identically; crash/fence/restart schedules with membership agents and recovery.
 
 import DLMCore
 import DLMSimulation
@@ -11,6 +11,7 @@ import Testing
     static let chunks = 4
     static let seedsPerChunk = 250
     static let steps = 24
+    static let faultSeedsPerChunk = 100
 
     /// One schedule; the seed also picks the cluster size (3–7), the number of resources (1–8: few
     /// means contention, many means idle names freed and looked up again, EBADR) and clients (1–3).
@@ -44,10 +45,10 @@ import Testing
     /// views agree, every request completed and every table is empty. 4 chunks run in parallel.
     @Test(arguments: 0..<chunks)
     func crashAndRecoverySchedules(chunk: Int) {
-        let first = UInt64(20_001 + chunk * 150)
+        let first = UInt64(20_001 + chunk * Self.faultSeedsPerChunk)
         var failures: [String] = []
         var crashes = 0
-        for seed in first..<(first + 150) {
+        for seed in first..<(first + UInt64(Self.faultSeedsPerChunk)) {
             var options = SimulationOptions(seed: seed, nodeCount: 3 + Int(seed % 5), steps: 40)
             options.faults = true
             options.crashes = 1 + Int((seed / 5) % 3)
@@ -59,7 +60,7 @@ import Testing
             if !report.passed { failures.append(report.summary + " " + report.violations.joined(separator: "; ")) }
         }
         #expect(failures.isEmpty, "\(failures.prefix(3))")
-        #expect(crashes >= 150)
+        #expect(crashes >= Self.faultSeedsPerChunk)
     }
 
     /// NODIR schedules (static masters, no lookups).
