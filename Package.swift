@@ -40,15 +40,17 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .target(name: "DLMMembership", dependencies: ["DLMCore"], swiftSettings: strict),
+        .target(name: "DLMRecovery", dependencies: ["DLMCore"], swiftSettings: strict),
         .target(
             name: "DLMNode",
-            dependencies: ["DLMCore", "DLMEngine", "DLMDirectory", "DLMWire"],
+            dependencies: ["DLMCore", "DLMEngine", "DLMDirectory", "DLMWire", "DLMRecovery"],
             swiftSettings: strict
         ),
         .target(
             name: "DLMSimulation",
             dependencies: [
-                "DLMCore", "DLMEngine", "DLMDirectory", "DLMWire", "DLMNode",
+                "DLMCore", "DLMEngine", "DLMDirectory", "DLMWire", "DLMNode", "DLMMembership", "DLMRecovery",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
@@ -129,6 +131,8 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "DLMCoreTests", dependencies: ["DLMCore"]),
+        .testTarget(name: "DLMMembershipTests", dependencies: ["DLMMembership", "DLMCore"]),
+        .testTarget(name: "DLMRecoveryTests", dependencies: ["DLMRecovery", "DLMCore"]),
         .testTarget(name: "DLMDirectoryTests", dependencies: ["DLMDirectory", "DLMCore"]),
         .testTarget(
             name: "DLMWireTests",

@@ -16,8 +16,9 @@ public struct DLMNode: Sendable {
     /// This node's id.
     public let nodeID: NodeID
     /// The static membership the node runs with.
-    public private(set) var membership: ClusterMembership
+    public internal(set) var membership: ClusterMembership
     var lockspaces: [UInt32: NodeLockspace] = [:]
+    var recoveryEvents: [RecoveryEvent] = []
 
     public init(nodeID: NodeID, membership: ClusterMembership) {
         invariant(membership.members.contains(nodeID), "node is not a member", dump: "node \(nodeID)")
@@ -36,6 +37,7 @@ public struct DLMNode: Sendable {
         let id = configuration.globalID
         if lockspaces[id] == nil {
             lockspaces[id] = try NodeLockspace(node: nodeID, configuration: configuration, members: membership.members)
+            lockspaces[id]?.generation = membership.generation
         }
         return id
     }
@@ -53,7 +55,10 @@ public struct DLMNode: Sendable {
     public mutating func lock(
         lockspace: UInt32, _ request: LockRequest, now: MonotonicInstant, directives: inout [NodeDirective]
     ) throws(DLMErrno) -> (lockID: LockID, outcome: OperationOutcome) {
-        try withLockspace(lockspace) { (ls) throws(DLMErrno) in try ls.lock(request, now: now, &directives) }
+        try withLockspace(lockspace) { (ls) throws(DLMErrno) in
+            if let refusal = ls.refusal { throw refusal }
+            return try ls.lock(request, now: now, &directives)
+        }
     }
 
     /// `dlm_ls_unlock` with CANCEL / FORCEUNLOCK / VALBLK / IVVALBLK.
@@ -62,7 +67,8 @@ public struct DLMNode: Sendable {
         now: MonotonicInstant, directives: inout [NodeDirective]
     ) throws(DLMErrno) -> OperationOutcome {
         try withLockspace(lockspace) { (ls) throws(DLMErrno) in
-            try ls.unlock(lockID: lockID, flags: flags, valueBlock: valueBlock, now: now, &directives)
+            if let refusal = ls.refusal { throw refusal }
+            return try ls.unlock(lockID: lockID, flags: flags, valueBlock: valueBlock, now: now, &directives)
         }
     }
 
@@ -70,12 +76,17 @@ public struct DLMNode: Sendable {
     public mutating func deadlockCancel(
         lockspace: UInt32, lockID: LockID, now: MonotonicInstant, directives: inout [NodeDirective]
     ) throws(DLMErrno) -> OperationOutcome {
-        try withLockspace(lockspace) { (ls) throws(DLMErrno) in try ls.deadlockCancel(lockID: lockID, now: now, &directives) }
+        try withLockspace(lockspace) { (ls) throws(DLMErrno) in
+            if let refusal = ls.refusal { throw refusal }
+            return try ls.deadlockCancel(lockID: lockID, now: now, &directives)
+        }
     }
 
     /// A client handle closed: its locks are released, nothing more is delivered to it.
     public mutating func closeHandle(lockspace: UInt32, handle: UInt64, now: MonotonicInstant, directives: inout [NodeDirective]) {
-        _ = try? withLockspace(lockspace) { (ls) throws(DLMErrno) in ls.closeHandle(handle, now: now, &directives) }
+        _ = try? withLockspace(lockspace) { (ls) throws(DLMErrno) in
+            if ls.refusal != nil { ls.deferClose(handle) } else { ls.closeHandle(handle, now: now, &directives) }
+        }
     }
 
     /// `dlm_ls_purge`: releases the orphans of `pid` (0 = all) mastered on this node. Remote
@@ -92,10 +103,7 @@ public struct DLMNode: Sendable {
         _ message: WireMessage, lockspace: UInt32, from sender: NodeID, now: MonotonicInstant,
         directives: inout [NodeDirective]
     ) {
-        guard sender != nodeID, membership.members.contains(sender) else { return }
-        _ = try? withLockspace(lockspace) { (ls) throws(DLMErrno) in
-            ls.onMessage(message, from: sender, now: now, &directives)
-        }
+        onMessage(message, lockspace: lockspace, from: sender, generation: membership.generation, now: now, directives: &directives)
     }
 
     /// Time passed: LKF_TIMEOUT expiries, inactive resources freed, cached masters expired. Appends
@@ -104,6 +112,7 @@ public struct DLMNode: Sendable {
         var next: MonotonicInstant?
         for id in lockspaces.keys.sorted() {
             _ = try? withLockspace(id) { (ls) throws(DLMErrno) in
+                guard ls.phase == .running else { return }
                 ls.onTick(now: now, &directives)
                 if let deadline = ls.nextDeadline { next = min(next ?? deadline, deadline) }
             }
@@ -112,7 +121,7 @@ public struct DLMNode: Sendable {
     }
 
     /// The earliest instant `onTick` has work, if any.
-    public var nextDeadline: MonotonicInstant? { lockspaces.values.compactMap(\.nextDeadline).min() }
+    public var nextDeadline: MonotonicInstant? { lockspaces.values.filter { $0.phase == .running }.compactMap(\.nextDeadline).min() }
 
     /// Checks every lockspace's tables (crashes with a dump on a violation).
     public func checkInvariants() {

@@ -20,7 +20,8 @@ extension NodeLockspace {
             }
             if lock.place == .awaitingMaster {
                 let resource = holderResources[lock.name]
-                invariant(resource?.carrier == id || resource?.waiting.contains(id) == true || lock.inFlight.contains(.request),
+                invariant(resource?.carrier == id || resource?.waiting.contains(id) == true || lock.inFlight.contains(.request)
+                          || resendNew.contains(id),
                           "lock awaits a master but is on no lookup list", dump: "id \(id) \(lock.name)")
             }
         }

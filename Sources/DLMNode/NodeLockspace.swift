@@ -4,6 +4,7 @@
 import DLMCore
 import DLMDirectory
 import DLMEngine
+import DLMRecovery
 import DLMWire
 
 /// A remote holder's lock as the master knows it: its node and its id there (`m_remid`).
@@ -29,7 +30,7 @@ struct NodeLockspace: Sendable {
     let node: NodeID
     let globalID: UInt32
     let configuration: LockspaceConfiguration
-    let map: DirectoryMap
+    var map: DirectoryMap
 
     /// Locks mastered here, local and remote holders alike.
     var engine: LockEngine
@@ -53,6 +54,20 @@ struct NodeLockspace: Sendable {
     var localByEngineID: [LockID: LockID] = [:]
     /// Engine id → remote holder, for master copies.
     var remoteByEngineID: [LockID: RemoteHolder] = [:]
+
+    // MARK: Recovery (NodeLockspace+Recovery)
+    var phase: RecoveryPhase = .running
+    /// View generation this lockspace last started in.
+    var generation: UInt64 = 1
+    var progress: RecoveryProgress?
+    /// Messages held while stopped or rebuilding: (sender generation, sender, message).
+    var held: [HeldMessage] = []
+    /// New requests to reissue once locking resumes.
+    var resendNew: [LockID] = []
+    /// Conversions to reissue once locking resumes.
+    var resendConvert: [LockRequest] = []
+    /// Handles closed while stopped, closed for real once locking resumes.
+    var pendingCloses: [UInt64] = []
 
     init(node: NodeID, configuration: LockspaceConfiguration, members: Set<NodeID>) throws(DLMErrno) {
         self.node = node

@@ -33,6 +33,10 @@ public struct SimulationOptions: Sendable {
     /// Test hook: the first grant that shares a resource with another non-NL holder is reported to
     /// the checker as EX, which must be caught as an incompatible grant.
     public var corruptOneGrant = false
+    /// Crash/fence/restart faults with membership agents (docs/recovery.md).
+    public var faults = false
+    /// Crashes scheduled in the active phase when `faults` is on.
+    public var crashes = 1
     /// Prints every call, message and callback (for replaying one seed).
     public var trace = false
 

@@ -15,7 +15,7 @@ extension SimulationWorld {
                 let frame = WireFrame(
                     lockspace: payload.lockspace, sender: NodeID(owner + 1), sequence: sequence,
                     acknowledgement: acknowledgement, message: payload.message)
-                transmit(frame, from: owner, to: peer)
+                transmit(frame, from: owner, to: peer, generation: payload.generation)
             case .sendAck(let acknowledgement):
                 let frame = WireFrame(lockspace: 0, sender: NodeID(owner + 1), acknowledgement: acknowledgement, message: .ack)
                 transmit(frame, from: owner, to: peer)
@@ -24,7 +24,7 @@ extension SimulationWorld {
                 if options.trace { print("\(now / 1000)us \(peer + 1)->\(owner + 1) \(payload.message)") }
                 var out: [NodeDirective] = []
                 nodes[owner].onMessage(
-                    payload.message, lockspace: payload.lockspace, from: NodeID(peer + 1),
+                    payload.message, lockspace: payload.lockspace, from: NodeID(peer + 1), generation: payload.generation,
                     now: MonotonicInstant(nanoseconds: now), directives: &out)
                 carryOut(out, node: owner)
             case .dropped:
@@ -35,7 +35,7 @@ extension SimulationWorld {
 
     /// Encodes `frame` and schedules its arrival after a random delay, never before earlier frames
     /// of the same link (TCP order); sometimes schedules a replayed copy as well.
-    mutating func transmit(_ frame: WireFrame, from: Int, to: Int) {
+    mutating func transmit(_ frame: WireFrame, from: Int, to: Int, generation: UInt64 = 0) {
         let bytes: ByteBuffer
         do {
             bytes = try frame.encoded()
@@ -47,18 +47,18 @@ extension SimulationWorld {
         let arrival = max(now + delay, lastArrival[from][to])
         lastArrival[from][to] = arrival
         let epoch = epochs[min(from, to)][max(from, to)]
-        queue.push(.arrive(from: from, to: to, epoch: epoch, frame: bytes), at: arrival)
+        queue.push(.arrive(from: from, to: to, epoch: epoch, frame: bytes, generation: generation), at: arrival)
         if frame.type.isSequenced && rng.chance(options.replayPercent) {
             let replay = arrival + UInt64.random(in: 1...options.delayMicrosecondsMax, using: &rng) * 1000
             lastArrival[from][to] = replay
-            queue.push(.arrive(from: from, to: to, epoch: epoch, frame: bytes), at: replay)
+            queue.push(.arrive(from: from, to: to, epoch: epoch, frame: bytes, generation: generation), at: replay)
         }
     }
 
     /// A frame reaches `to`: decoded, then handed to the receiving session (or dropped when its
     /// connection is gone).
-    mutating func arrive(from: Int, to: Int, epoch: Int, frame bytes: ByteBuffer) {
-        guard epochs[min(from, to)][max(from, to)] == epoch else {
+    mutating func arrive(from: Int, to: Int, epoch: Int, frame bytes: ByteBuffer, generation: UInt64) {
+        guard alive[to], alive[from], epochs[min(from, to)][max(from, to)] == epoch else {
             report.framesDropped += 1
             return
         }
@@ -77,7 +77,7 @@ extension SimulationWorld {
         if frame.type.isSequenced {
             let directives = sessions[to][from].onFrame(
                 sequence: frame.sequence, acknowledgement: frame.acknowledgement,
-                payload: Outbound(lockspace: frame.lockspace, message: frame.message))
+                payload: Outbound(lockspace: frame.lockspace, message: frame.message, generation: generation))
             perform(directives, at: to, peer: from)
             if rng.chance(10) { perform(sessions[to][from].flushAcknowledgement(), at: to, peer: from) }
         } else {

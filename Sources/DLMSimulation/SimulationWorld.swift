@@ -4,6 +4,7 @@
 import DLMCore
 import DLMDirectory
 import DLMEngine
+import DLMMembership
 import DLMNode
 import DLMWire
 import NIOCore
@@ -18,6 +19,7 @@ public struct SimulationReport: Sendable {
     public var completions = 0
     public var callErrors: [Int32: Int] = [:]
     public var linkDrops = 0
+    public var crashes = 0
     public var endTimeNanoseconds: UInt64 = 0
 
     public var passed: Bool { violations.isEmpty }
@@ -25,7 +27,7 @@ public struct SimulationReport: Sendable {
     public var summary: String {
         let errors = callErrors.keys.sorted().map { "\(DLMErrno($0))=\(callErrors[$0]!)" }.joined(separator: ",")
         return "seed=\(seed) nodes=\(nodeCount) \(passed ? "ok" : "FAILED") messages=\(messagesDelivered) "
-            + "completions=\(completions) dropped=\(framesDropped) linkDrops=\(linkDrops) callErrors=[\(errors)] "
+            + "completions=\(completions) dropped=\(framesDropped) linkDrops=\(linkDrops) crashes=\(crashes) callErrors=[\(errors)] "
             + "simulatedTime=\(endTimeNanoseconds / 1000)us"
     }
 }
@@ -34,13 +36,20 @@ public struct SimulationReport: Sendable {
 struct Outbound: Sendable {
     var lockspace: UInt32
     var message: WireMessage
+    /// The sender's view generation when it sent the message.
+    var generation: UInt64 = 1
 }
 
 enum SimulationEvent: Sendable {
-    case arrive(from: Int, to: Int, epoch: Int, frame: ByteBuffer)
+    case arrive(from: Int, to: Int, epoch: Int, frame: ByteBuffer, generation: UInt64)
     case clientStep(Int)
     case tick(Int)
     case reconnect(Int, Int)
+    case membership(from: Int, to: Int, MembershipMessage)
+    case agentTick(Int)
+    case crash(Int)
+    case fence(Int, UInt32)
+    case restart(Int)
 }
 
 /// One seeded schedule. `run()` plays it to the end and returns the report.
@@ -62,6 +71,12 @@ public struct SimulationWorld {
     var armedTick: [UInt64?] = []
     var corrupted = false
     var nextHandle: UInt64 = 1
+    let configuration: LockspaceConfiguration
+    var agents: [MembershipAgent] = []
+    var alive: [Bool] = []
+    var incarnations: [UInt32] = []
+    var highestGeneration: [UInt64] = []
+    var lastFault: UInt64 = 0
 
     public init(options: SimulationOptions) {
         self.options = options
@@ -71,6 +86,7 @@ public struct SimulationWorld {
             name: try! LockspaceName("sim"), noDirectory: options.noDirectory, tossDuration: options.toss)
         configuration.cacheTossDuration = options.toss * 3
         lockspace = configuration.globalID
+        self.configuration = configuration
         resources = (0..<options.resourceCount).map { try! ResourceName("res\($0)") }
         report = SimulationReport(seed: options.seed, nodeCount: options.nodeCount, violations: [])
         for id in members.sorted() {
@@ -83,6 +99,17 @@ public struct SimulationWorld {
         epochs = Array(repeating: Array(repeating: 0, count: n), count: n)
         lastArrival = Array(repeating: Array(repeating: 0, count: n), count: n)
         armedTick = Array(repeating: nil, count: n)
+        alive = Array(repeating: true, count: n)
+        incarnations = Array(repeating: 0, count: n)
+        highestGeneration = Array(repeating: 1, count: n)
+        let initial = MembershipView(generation: 1, members: (0..<n).map { Member(node: NodeID($0 + 1), incarnation: 0) })
+        agents = (0..<n).map { makeAgent($0, incarnation: 0, initial: initial) }
+        if options.faults {
+            for node in 0..<n { queue.push(.agentTick(node), at: 0) }
+            for _ in 0..<options.crashes {
+                queue.push(.crash(Int.random(in: 0..<n, using: &rng)), at: UInt64.random(in: 1_000...20_000, using: &rng) * 1000)
+            }
+        }
         for a in 0..<n {
             for b in 0..<n where a != b { _ = sessions[a][b].onConnected() }
         }
@@ -122,13 +149,15 @@ public struct SimulationWorld {
     /// Runs one event; returns the node whose state it changed (nil: none, or several).
     mutating func handle(_ event: SimulationEvent) -> Int? {
         switch event {
-        case .arrive(let from, let to, let epoch, let frame):
-            arrive(from: from, to: to, epoch: epoch, frame: frame)
+        case .arrive(let from, let to, let epoch, let frame, let generation):
+            arrive(from: from, to: to, epoch: epoch, frame: frame, generation: generation)
             return to
         case .clientStep(let index):
+            guard alive[Int(clients[index].node) - 1] else { return nil }
             clientStep(index)
             return Int(clients[index].node) - 1
         case .tick(let node):
+            guard alive[node] else { return nil }
             armedTick[node] = nil
             var directives: [NodeDirective] = []
             nodes[node].onTick(now: MonotonicInstant(nanoseconds: now), directives: &directives)
@@ -138,6 +167,21 @@ public struct SimulationWorld {
             reconnect(a, b)
             for node in nodes { node.checkInvariants() }
             return nil
+        case .membership(let from, let to, let message):
+            membershipArrive(from: from, to: to, message)
+            return to
+        case .agentTick(let node):
+            agentTick(node)
+            return node
+        case .crash(let node):
+            crash(node)
+            return nil
+        case .fence(let node, let incarnation):
+            fence(node, incarnation: incarnation)
+            return nil
+        case .restart(let node):
+            restart(node)
+            return node
         }
     }
 
@@ -148,7 +192,7 @@ public struct SimulationWorld {
             switch directive {
             case .send(let to, let lockspace, let message):
                 let peer = Int(to) - 1
-                let out = try! sessions[node][peer].send(Outbound(lockspace: lockspace, message: message))
+                let out = try! sessions[node][peer].send(Outbound(lockspace: lockspace, message: message, generation: nodes[node].generation))
                 perform(out, at: node, peer: peer)
             case .deliver(_, let effect):
                 deliver(effect, node: node)

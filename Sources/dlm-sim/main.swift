@@ -1,7 +1,7 @@
 // dlmd — dlm-sim: replays one seeded cluster schedule (`--seed S`) or runs a batch (`--seeds N`).
 //
 //     dlm-sim --seed 42 [--nodes 5] [--steps 200] [--resources 3] [--clients 2] [--nodir] [--trace]
-//     dlm-sim --seeds 1000 [--first 1]
+//     dlm-sim --seeds 1000 [--first 1] [--faults [--crashes K]]
 
 import DLMSimulation
 #if canImport(Glibc)
@@ -22,6 +22,8 @@ struct Arguments {
     var clients = 2
     var linkDropPercent = 2
     var replayPercent = 3
+    var faults = false
+    var crashes = 1
 }
 
 func parse(_ argv: [String]) -> Arguments? {
@@ -44,6 +46,11 @@ func parse(_ argv: [String]) -> Arguments? {
             arguments.trace = true
             index += 1
             continue
+        case "--crashes": arguments.crashes = Int(value) ?? arguments.crashes
+        case "--faults":
+            arguments.faults = true
+            index += 1
+            continue
         case "--nodir":
             arguments.noDirectory = true
             index += 1
@@ -64,11 +71,13 @@ func options(seed: UInt64, _ arguments: Arguments) -> SimulationOptions {
     options.clientsPerNode = arguments.clients
     options.linkDropPercent = arguments.linkDropPercent
     options.replayPercent = arguments.replayPercent
+    options.faults = arguments.faults
+    options.crashes = arguments.crashes
     return options
 }
 
 guard let arguments = parse(CommandLine.arguments) else {
-    print("usage: dlm-sim (--seed S | --seeds N [--first S]) [--nodes N] [--steps K] [--resources R] [--clients C] [--link-drops P] [--replays P] [--nodir] [--trace]")
+    print("usage: dlm-sim (--seed S | --seeds N [--first S]) [--nodes N] [--steps K] [--resources R] [--clients C] [--link-drops P] [--replays P] [--nodir] [--faults [--crashes K]] [--trace]")
     exit(2)
 }
 if let seed = arguments.seed {

@@ -1,7 +1,7 @@
 // dlmd — DLMSimulationTests: seeded whole-cluster schedules (3–7 nodes, random client calls, message
 // delays, replays and link drops through DLMWire and ReliableSession) with the cluster checkers run
 // after every step; plus proof that the compatibility checker catches a corrupted grant, and that
-// a seed replays identically.
+// a seed replays identically; crash/fence/restart schedules with membership agents and recovery.
 
 import DLMCore
 import DLMSimulation
@@ -11,6 +11,7 @@ import Testing
     static let chunks = 4
     static let seedsPerChunk = 250
     static let steps = 24
+    static let faultSeedsPerChunk = 100
 
     /// One schedule; the seed also picks the cluster size (3–7), the number of resources (1–8: few
     /// means contention, many means idle names freed and looked up again, EBADR) and clients (1–3).
@@ -36,6 +37,30 @@ import Testing
         }
         #expect(failures.isEmpty, "\(failures.prefix(3))")
         #expect(completions > Self.seedsPerChunk * 10)
+    }
+
+    /// Fault schedules: membership agents, 1–3 node crashes in the active phase, fencing after a
+    /// delay, restarts as new incarnations that rejoin; recovery rebuilds master state from holder
+    /// copies. After every step no two incompatible grants among the holders' beliefs; at the end all
+    /// views agree, every request completed and every table is empty. 4 chunks run in parallel.
+    @Test(arguments: 0..<chunks)
+    func crashAndRecoverySchedules(chunk: Int) {
+        let first = UInt64(20_001 + chunk * Self.faultSeedsPerChunk)
+        var failures: [String] = []
+        var crashes = 0
+        for seed in first..<(first + UInt64(Self.faultSeedsPerChunk)) {
+            var options = SimulationOptions(seed: seed, nodeCount: 3 + Int(seed % 5), steps: 40)
+            options.faults = true
+            options.crashes = 1 + Int((seed / 5) % 3)
+            options.noDirectory = seed % 7 == 0
+            options.resourceCount = 1 + Int((seed / 3) % 4)
+            var world = SimulationWorld(options: options)
+            let report = world.run()
+            crashes += report.crashes
+            if !report.passed { failures.append(report.summary + " " + report.violations.joined(separator: "; ")) }
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(3))")
+        #expect(crashes >= Self.faultSeedsPerChunk)
     }
 
     /// NODIR schedules (static masters, no lookups).

@@ -1,0 +1,169 @@
+// dlmd — DLMMembership: one node's membership agent: failure detection, quorum, and the
+// coordinator-driven two-phase view change with the fencing gate. Pure and deterministic.
+
+import DLMCore
+
+/// The view-change protocol (docs/recovery.md):
+///
+/// 1. Every `tick` sends heartbeats; the live set is this node plus the peers heard within the timeout.
+/// 2. When the live set differs from the committed view, the lowest live member of the committed
+///    view — if the live set is quorate — proposes: `stop(g, members)` with `g` above every generation it has seen.
+/// 3. A member accepts a proposal above everything it accepted before: it stops its lockspaces and
+///    answers `stopAck(g)`; otherwise `nack(highest)`, and the coordinator proposes higher.
+/// 4. With every proposed member's ack **and** every departed member confirmed fenced, the
+///    coordinator sends `commit(view)`; members with an equal accepted generation start recovery.
+/// 5. A proposal that does not finish within `proposalTimeout` is replaced by a higher one (after a
+///    failure during the change, a join, or lost messages), so concurrent changes end in one view.
+public struct MembershipAgent: Sendable {
+    public let me: Member
+    public let rule: QuorumRule
+    public private(set) var view = MembershipView(generation: 0, members: [])
+    public private(set) var detector: FailureDetector
+    /// Highest proposal generation accepted (or made) here.
+    public private(set) var highestAccepted: UInt64 = 0
+    /// Departed incarnations confirmed fenced.
+    public private(set) var fenced: Set<Member> = []
+    public private(set) var quorate = false
+
+    private struct Proposal: Sendable {
+        var generation: UInt64
+        var members: [Member]
+        var acks: Set<NodeID>
+        var since: MonotonicInstant
+    }
+    private var proposal: Proposal?
+    /// A commit received before every member it drops was confirmed fenced.
+    private var pendingCommit: MembershipView?
+    /// The view generation each peer announced in its last heartbeat.
+    private var announced: [NodeID: UInt64] = [:]
+    private var lastHeartbeat: MonotonicInstant?
+    public let heartbeatInterval: Duration
+    public let proposalTimeout: Duration
+
+    /// - Parameter initialView: the view a statically configured cluster starts in (nil: none yet).
+    public init(me: Member, rule: QuorumRule, heartbeatInterval: Duration, failureTimeout: Duration, initialView: MembershipView? = nil) {
+        self.me = me
+        if let initialView {
+            self.view = initialView
+            self.highestAccepted = initialView.generation
+        }
+        self.rule = rule
+        self.heartbeatInterval = heartbeatInterval
+        self.proposalTimeout = failureTimeout
+        self.detector = FailureDetector(timeout: failureTimeout)
+    }
+
+    /// This node plus the peers the detector believes alive.
+    public func live(now: MonotonicInstant) -> [Member] {
+        (detector.alive(now: now).filter { $0.node != me.node } + [me]).sorted()
+    }
+
+    /// The fencing system confirmed `member` is dead (killed or power-cycled).
+    public mutating func fenceConfirmed(_ member: Member) { fenced.insert(member) }
+
+    /// The transport reports the link to `peer` down.
+    public mutating func linkDown(_ peer: NodeID) { detector.linkDown(peer) }
+
+    /// Time passed: heartbeats, quorum, proposals and commits.
+    public mutating func tick(now: MonotonicInstant, _ out: inout [MembershipOutput]) {
+        if lastHeartbeat.map({ now.duration(since: $0) >= heartbeatInterval }) ?? true {
+            lastHeartbeat = now
+            for peer in rule.configured.sorted() where peer != me.node {
+                out.append(.send(to: peer, .heartbeat(incarnation: me.incarnation, generation: view.generation)))
+            }
+        }
+        let live = live(now: now)
+        let liveNodes = Set(live.map(\.node))
+        let nowQuorate = rule.isQuorate(liveNodes)
+        if quorate && !nowQuorate { out.append(.quorumLost) }
+        quorate = nowQuorate
+        if let pending = pendingCommit { receiveCommit(pending, &out) }
+        // The coordinator is the lowest live member of this node's committed view; a new
+        // incarnation (no view) never coordinates, it waits to be included.
+        // A member that announces no view (it missed the commit) cannot act and is passed over.
+        let coordinator = live.first { view.members.contains($0) && ($0 == me || (announced[$0.node] ?? 0) > 0) }
+        guard nowQuorate, view.members.contains(me), coordinator == me else {
+            proposal = nil
+            return
+        }
+        if var current = proposal, current.members == live {
+            if now.duration(since: current.since) < proposalTimeout {
+                tryCommit(now: now, &out)
+                return
+            }
+            current.since = now
+            proposal = current
+        }
+        guard live != view.members || proposal != nil || highestAccepted > view.generation else { return }
+        propose(live, now: now, &out)
+    }
+
+    private mutating func propose(_ members: [Member], now: MonotonicInstant, _ out: inout [MembershipOutput]) {
+        highestAccepted += 1
+        proposal = Proposal(generation: highestAccepted, members: members, acks: [me.node], since: now)
+        out.append(.stop(generation: highestAccepted))
+        for member in members where member.node != me.node {
+            out.append(.send(to: member.node, .stop(generation: highestAccepted, members: members)))
+        }
+        tryCommit(now: now, &out)
+    }
+
+    private mutating func tryCommit(now: MonotonicInstant, _ out: inout [MembershipOutput]) {
+        guard let current = proposal, current.acks == Set(current.members.map(\.node)) else { return }
+        let departed = view.departed(in: current.members)
+        guard departed.allSatisfy({ fenced.contains($0) }) else { return }
+        proposal = nil
+        let next = MembershipView(generation: current.generation, members: current.members)
+        for member in next.members where member.node != me.node { out.append(.send(to: member.node, .commit(next))) }
+        commit(next, &out)
+    }
+
+    private mutating func commit(_ next: MembershipView, _ out: inout [MembershipOutput]) {
+        invariant(next.generation > view.generation, "view generation went back", dump: "\(view.generation) -> \(next.generation)")
+        let departed = view.departed(in: next.members)
+        view = next
+        out.append(.start(next, departed: departed))
+    }
+
+    /// A message from a peer agent.
+    public mutating func receive(
+        _ message: MembershipMessage, from sender: NodeID, now: MonotonicInstant, _ out: inout [MembershipOutput]
+    ) {
+        switch message {
+        case .heartbeat(let incarnation, let generation):
+            detector.heard(from: sender, incarnation: incarnation, now: now)
+            announced[sender] = generation
+        case .stop(let generation, let members):
+            guard generation > highestAccepted, members.contains(me) else {
+                out.append(.send(to: sender, .nack(highest: highestAccepted)))
+                return
+            }
+            highestAccepted = generation
+            proposal = nil
+            out.append(.stop(generation: generation))
+            out.append(.send(to: sender, .stopAck(generation: generation)))
+        case .stopAck(let generation):
+            guard var current = proposal, current.generation == generation else { return }
+            current.acks.insert(sender)
+            proposal = current
+            tryCommit(now: now, &out)
+        case .nack(let highest):
+            highestAccepted = max(highestAccepted, highest)
+            proposal = nil
+        case .commit(let next):
+            receiveCommit(next, &out)
+        }
+    }
+
+    /// A member applies the fencing gate too, against its own view: a coordinator that never saw
+    /// a member's departure must not make it drop that member's locks unfenced.
+    private mutating func receiveCommit(_ next: MembershipView, _ out: inout [MembershipOutput]) {
+        pendingCommit = nil
+        guard next.generation == highestAccepted, next.generation > view.generation, next.members.contains(me) else { return }
+        guard view.departed(in: next.members).allSatisfy({ fenced.contains($0) }) else {
+            pendingCommit = next
+            return
+        }
+        commit(next, &out)
+    }
+}
