@@ -44,7 +44,7 @@ extension SimulationWorld {
             switch output {
             case .send(let to, let message):
                 let peer = Int(to) - 1
-                guard alive[peer], !partitioned(index, peer) else { continue }
+                guard alive[peer] else { continue }
                 queue.push(.membership(from: index, to: peer, message), at: now + UInt64.random(in: 10...300, using: &rng) * 1000)
             case .stop:
                 nodes[index].stopLockspaces()
@@ -64,13 +64,11 @@ extension SimulationWorld {
     }
 
     mutating func membershipArrive(from: Int, to: Int, _ message: MembershipMessage) {
-        guard alive[to], alive[from], !partitioned(from, to) else { return }
+        guard alive[to], alive[from] else { return }
         var out: [MembershipOutput] = []
         agents[to].receive(message, from: NodeID(from + 1), now: nowInstant, &out)
         apply(out, at: to)
     }
-
-    func partitioned(_ a: Int, _ b: Int) -> Bool { false }
 
     /// Crash: the node's state and its clients are lost; it is fenced after a delay, restarted later.
     mutating func crash(_ index: Int) {
