@@ -131,7 +131,11 @@ struct ServerLockspaceLoopbackTests {
         }
     }
 
-    @Test("a client that does not read its replies is disconnected at the output cap")
+    // With backpressure (docs/client-protocol.md) the server stops reading a client whose unread output
+    // passed half the cap; whether this flood ends in a pause or a disconnect depends on how the kernel
+    // splits it into reads, so the test pins what holds either way: the daemon stays responsive to
+    // others. HostileClientTests pins both outcomes separately with deterministic setups.
+    @Test("a client that does not read its replies is paused or cut off at the output cap; others are served")
     func outputCap() async throws {
         try await withServer(ServiceConfiguration(nodeID: 1, clientOutputBytesMax: 4096)) { harness in
             let reader = try harness.client()
@@ -141,7 +145,6 @@ struct ServerLockspaceLoopbackTests {
             var flood: [UInt8] = []
             for _ in 0..<3000 { flood += request }
             reader.sendRaw(flood)
-            #expect(reader.isClosedByPeer(timeout: 5000))
             let other = try harness.client()
             #expect(try other.query(.status).contains("clients"))
         }
