@@ -1,21 +1,6 @@
 // dlmd — DLMTransport: reconnect delays: exponential, capped, with seeded jitter.
 
-/// A small seeded generator (SplitMix64) for reconnect jitter; the same seed gives the same schedule.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    /// A generator starting from `seed`.
-    public init(seed: UInt64) { state = seed }
-
-    /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import DLMCore
 
 /// The delay before reconnect attempt `n` (0 = first retry): `min(max, initial · 2ⁿ)`, scaled by a
 /// random factor in [0.5, 1] ("equal jitter"), so peers that lost each other at the same moment do not
