@@ -23,7 +23,8 @@ private func productsDirectory() -> URL? {
     return nil
 }
 
-/// Runs `executable` with `arguments`, killing it after `seconds`; returns (status, stdout+stderr).
+/// Runs `executable` with `arguments`, stopping it after `seconds` (SIGTERM, then SIGKILL 5 s later);
+/// returns (status, stdout+stderr).
 private func runBounded(_ executable: String, _ arguments: [String], seconds: Double) throws -> (Int32, String) {
     let process = Process()
     let pipe = Pipe()
@@ -36,7 +37,11 @@ private func runBounded(_ executable: String, _ arguments: [String], seconds: Do
     let timer = DispatchSource.makeTimerSource()
     let pid = process.processIdentifier
     timer.schedule(deadline: .now() + seconds)
-    timer.setEventHandler { kill(pid, SIGKILL) }
+    // SIGTERM first, so dlm-bench's watchdog stops the dlmd it started; SIGKILL only if that fails.
+    timer.setEventHandler {
+        kill(pid, SIGTERM)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 5) { if process.isRunning { kill(pid, SIGKILL) } }
+    }
     timer.resume()
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
