@@ -18,19 +18,7 @@ final class RawClient {
     private(set) var callbacks: [DaemonMessage] = []
 
     init(path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard result == 0 else {
-            close(fd)
-            throw ClientClosed()
-        }
+        fd = try connectUnixSocket(path: path)
     }
 
     deinit { close(fd) }
@@ -151,4 +139,23 @@ final class RawClient {
             if last { return text }
         }
     }
+}
+
+/// Opens a blocking stream connection to the Unix socket at `path` (shared by the test clients).
+/// - Throws: `ClientClosed` when the daemon does not accept it.
+func connectUnixSocket(path: String) throws -> Int32 {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+        for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+    }
+    let result = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    guard result == 0 else {
+        close(fd)
+        throw ClientClosed()
+    }
+    return fd
 }
