@@ -42,6 +42,7 @@ public struct MessageType: RawRepresentable, Sendable, Hashable, CustomStringCon
     public static let unlock = MessageType(rawValue: 0x0011)
     public static let purge = MessageType(rawValue: 0x0012)
     public static let query = MessageType(rawValue: 0x0020)
+    public static let fenceAck = MessageType(rawValue: 0x0021)
 
     // MARK: - Replies and callbacks (daemon → client)
     public static let result = MessageType(rawValue: 0x0081)
@@ -59,6 +60,7 @@ public struct MessageType: RawRepresentable, Sendable, Hashable, CustomStringCon
         case .unlock: return "UNLOCK"
         case .purge: return "PURGE"
         case .query: return "QUERY"
+        case .fenceAck: return "FENCE_ACK"
         case .result: return "RESULT"
         case .completion: return "COMPLETION"
         case .blocking: return "BLOCKING"

@@ -21,6 +21,8 @@ public enum ClientRequest: Sendable, Hashable {
     case purge(nodeID: UInt32, pid: UInt32)
     /// `QUERY`: an administrative text report.
     case query(kind: QueryKind, name: String)
+    /// Admin (root): the operator confirms that departed node `nodeID` is dead (`dlm_tool fence_ack`).
+    case fenceAck(nodeID: UInt32)
 
     /// The frame type this request travels in.
     public var messageType: MessageType {
@@ -33,6 +35,7 @@ public enum ClientRequest: Sendable, Hashable {
         case .unlock: return .unlock
         case .purge: return .purge
         case .query: return .query
+        case .fenceAck: return .fenceAck
         }
     }
 }

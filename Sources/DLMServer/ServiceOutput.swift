@@ -12,4 +12,8 @@ public enum ServiceOutput: Sendable, Equatable {
     case close(session: UInt64)
     /// Send a lock message to peer node `to` through its reliable link.
     case peer(to: NodeID, lockspace: UInt32, message: WireMessage)
+    /// Send a membership message (VIEW_*) to peer node `to` (VIEW_HEARTBEAT unsequenced, the rest sequenced).
+    case membership(to: NodeID, message: WireMessage)
+    /// Run the fence agent for incarnation `incarnation` of node `node`; report with `fenceAgentFinished`.
+    case fence(node: NodeID, incarnation: UInt32)
 }
