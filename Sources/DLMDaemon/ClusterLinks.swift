@@ -67,7 +67,6 @@ enum ClusterLinks {
         return UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec)
     }()
 
-    /// The membership incarnation (32 bits): this run's start in milliseconds, wrapped; two runs
-    /// collide only when started a multiple of ~49.7 days apart to the millisecond.
-    static var membershipIncarnation: UInt32 { UInt32(truncatingIfNeeded: runIncarnation / 1_000_000) | 1 }
+    /// The membership incarnation (32 bits) derived from this run's transport incarnation.
+    static var membershipIncarnation: UInt32 { MembershipSettings.incarnation(ofRun: runIncarnation) }
 }

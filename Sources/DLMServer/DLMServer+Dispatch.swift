@@ -82,6 +82,8 @@ extension DLMServer {
                 sendMembership(message, to: peer)
             case .fence(let node, let incarnation):
                 runFenceAgent(node: node, incarnation: incarnation)
+            case .expectIncarnation(let node, let incarnation):
+                expectIncarnation(incarnation, of: node)
             }
         }
         outputs.removeAll(keepingCapacity: true)

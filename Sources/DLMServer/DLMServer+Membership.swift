@@ -60,6 +60,16 @@ extension DLMServer {
         }
     }
 
+    /// Resets the link's session when it still belongs to another incarnation of `node` than the
+    /// committed view's (the view was agreed before this node's link saw the restart): frames for the
+    /// new view must not be queued on the old incarnation's session, which its reconnection discards.
+    func expectIncarnation(_ incarnation: UInt32, of node: NodeID) {
+        guard let transport, let known = transport.incarnation(of: node),
+            MembershipSettings.incarnation(ofRun: known) != incarnation
+        else { return }
+        transport.forgetIncarnation(of: node)
+    }
+
     /// Starts the fence agent for one victim incarnation; its result comes back on the loop.
     func runFenceAgent(node: NodeID, incarnation: UInt32) {
         guard let settings = service.configuration.membership, let command = settings.fenceCommands[node] else { return }

@@ -32,6 +32,14 @@ extension LockspaceService {
                 logger.notice("fencing confirmed by a peer", metadata: ["dlm.victim": "\(member)", "dlm.node": "\(sender)"])
             }
             membership?.agent.fenceConfirmed(member)
+        } else if case .viewStop(let proposal) = message, let state = membership,
+            let unheard = state.unheardMember(of: proposal, from: sender, now: now)
+        {
+            // A view must be a clique: accepting members this node cannot hear would make it the
+            // coordinator's job to fence them right after the commit (at start-up, before every link
+            // is up, that would fence healthy nodes). Refuse; the coordinator proposes again later.
+            logger.info("view proposal refused: a proposed member is not heard here", metadata: ["dlm.node": "\(sender)", "dlm.member": "\(unheard)"])
+            output.append(.membership(to: sender, message: .viewNack(highest: max(state.agent.highestAccepted, proposal.generation))))
         } else if let agentMessage = MembershipState.agentMessage(message) {
             var out: [MembershipOutput] = []
             membership?.agent.receive(agentMessage, from: sender, now: now, &out)
@@ -146,6 +154,9 @@ extension LockspaceService {
         // Every lockspace a peer may use must take part in the DONE barrier: join the known ones first.
         for name in knownNames.values.sorted() where !node.hasJoined(lockspace: Lockspace.globalID(of: name)) {
             try? joinNode(name, valueBlockLength: Limits.valueBlockBytesDefault)
+        }
+        for member in view.members where member.node != configuration.nodeID {
+            output.append(.expectIncarnation(node: member.node, incarnation: member.incarnation))
         }
         directives.removeAll(keepingCapacity: true)
         node.startRecovery(

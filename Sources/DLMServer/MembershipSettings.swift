@@ -25,6 +25,11 @@ public struct MembershipSettings: Sendable, Equatable {
     /// How long a fence agent may run before it is killed and counted as failed.
     public var fenceTimeout: Duration
 
+    /// The membership incarnation of a daemon run whose transport incarnation (HELLO, wall-clock
+    /// nanoseconds at start) is `run`: milliseconds, wrapped to 32 bits, never 0. Two runs collide
+    /// only when started a multiple of ~49.7 days apart to the millisecond.
+    public static func incarnation(ofRun run: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: run / 1_000_000) | 1 }
+
     /// Nodes a fence agent is configured for.
     public var fencedByAgent: Set<NodeID> { Set(fenceCommands.keys) }
 

@@ -148,6 +148,32 @@ public final class PeerTransport {
         enqueue(WireFrame(lockspace: 0, sender: nodeID, acknowledgement: state.session.nextExpectedSequence, message: message), for: state)
     }
 
+    /// The incarnation `node` announced in its last authenticated HELLO (nil: none since start or
+    /// since `forgetIncarnation`).
+    public func incarnation(of node: NodeID) -> UInt64? {
+        eventLoop.preconditionInEventLoop()
+        return peers[node]?.incarnation
+    }
+
+    /// The membership layer learned that `node` restarted before this transport did (a view with its
+    /// new incarnation was committed elsewhere): start a fresh session now, so that what is sent from
+    /// here on reaches the new incarnation instead of being discarded with the old session when it
+    /// connects. Closes the link to the old incarnation, if one is still open.
+    public func forgetIncarnation(of node: NodeID) {
+        eventLoop.preconditionInEventLoop()
+        guard let state = peers[node], !isShutDown else { return }
+        logger.info("peer session reset for a new incarnation", metadata: ["dlm.node": "\(node)"])
+        state.session = ReliableSession(queueDepthMax: configuration.sendQueueDepthMax)
+        state.incarnation = nil
+        state.output.clear()
+        if let connection = state.connection {
+            state.connection = nil
+            close(connection)
+            if state.reported == .up { report(.down, for: state) }
+            scheduleReconnect(state)
+        }
+    }
+
     /// The link state last reported for `node` (`nil` before the first report).
     public func linkState(of node: NodeID) -> PeerLinkState? {
         eventLoop.preconditionInEventLoop()

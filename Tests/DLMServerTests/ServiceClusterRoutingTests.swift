@@ -49,7 +49,7 @@ struct ServiceClusterRoutingTests {
                     } else {
                         received[from]![session, default: []].append(frame.message)
                     }
-                case .close, .membership, .fence:
+                case .close, .membership, .fence, .expectIncarnation:
                     continue  // static membership: no membership traffic
                 case .peer(let to, let lockspace, let message):
                     var more: [ServiceOutput] = []
