@@ -4,7 +4,8 @@ import DLMCore
 import DLMWire
 
 extension DLMNode {
-    /// A view change began: every lockspace stops (client calls get EAGAIN, messages are held).
+    /// A view change began: every lockspace stops (client calls are queued until locking resumes,
+    /// messages are held).
     public mutating func stopLockspaces() {
         for id in lockspaces.keys.sorted() {
             lockspaces[id]?.stop()
@@ -54,6 +55,20 @@ extension DLMNode {
         defer { recoveryEvents = [] }
         return recoveryEvents
     }
+
+    /// Queued client calls that failed when they ran at resume, or were refused because the recovery
+    /// queue was full, since the last call (for the daemon's log).
+    public mutating func takeDeferredCallFailures() -> [DeferredCallFailure] {
+        var failures: [DeferredCallFailure] = []
+        for id in lockspaces.keys.sorted() {
+            failures += lockspaces[id]?.deferredFailures ?? []
+            lockspaces[id]?.deferredFailures = []
+        }
+        return failures
+    }
+
+    /// Client calls queued in `lockspace` while it recovers.
+    public func queuedCallCount(lockspace: UInt32) -> Int { lockspaces[lockspace]?.deferredCalls.count ?? 0 }
 
     /// Whether every lockspace is running (not stopped, rebuilding or inquorate).
     public var isRunning: Bool { lockspaces.values.allSatisfy { $0.phase == .running } }

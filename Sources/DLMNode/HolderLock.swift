@@ -62,6 +62,9 @@ struct HolderLock: Sendable {
         self.valueBlock = request.flags.contains(.valueBlock) ? request.valueBlock : nil
     }
 
+    /// The engine id of a locally mastered lock (0 otherwise).
+    var engineID: LockID { if case .local(let engineID) = place { return engineID } else { return 0 } }
+
     var isLocal: Bool { if case .local = place { return true } else { return false } }
 
     var master: NodeID? { if case .remote(let master, _) = place { return master } else { return nil } }

@@ -212,6 +212,7 @@ extension NodeLockspace {
         resendConvert = []
         for id in news { submitNew(id, now: now, &directives) }
         for request in converts { reissueConvert(request, now: now, &directives) }
+        runDeferredCalls(now: now, &directives)
         let closes = pendingCloses
         pendingCloses = []
         for handle in closes { closeHandle(handle, now: now, &directives) }
@@ -257,7 +258,8 @@ extension NodeLockspace {
         }
     }
 
-    /// The error client calls get while locking is not running, nil when it is.
+    /// The error client calls get while locking is not running, nil when it is (calls made while
+    /// stopped or rebuilding are queued before this is consulted; see `queuesCalls`).
     var refusal: DLMErrno? {
         switch phase {
         case .running: return nil
@@ -268,6 +270,7 @@ extension NodeLockspace {
 
     /// A handle closed while locking is stopped: silence its locks now, release them on resume.
     mutating func deferClose(_ handle: UInt64) {
+        dropDeferredCalls(of: handle)
         for id in locks.keys where locks[id]?.owner.handle == handle { locks[id]?.silenced = true }
         pendingCloses.append(handle)
     }

@@ -68,6 +68,12 @@ struct NodeLockspace: Sendable {
     var resendConvert: [LockRequest] = []
     /// Handles closed while stopped, closed for real once locking resumes.
     var pendingCloses: [UInt64] = []
+    /// Client calls made while stopped or rebuilding, run in order at resume (+Deferred).
+    var deferredCalls: [DeferredCall] = []
+    /// Ids given to queued new locks, with their handles.
+    var reservedIDs: [LockID: UInt64] = [:]
+    /// Queued calls that failed, for the daemon's log (`DLMNode.takeDeferredCallFailures`).
+    var deferredFailures: [DeferredCallFailure] = []
 
     init(node: NodeID, configuration: LockspaceConfiguration, members: Set<NodeID>) throws(DLMErrno) {
         self.node = node
