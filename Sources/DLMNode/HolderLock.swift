@@ -39,6 +39,10 @@ struct HolderLock: Sendable {
     var requested: LockMode?
     var flags: LockFlags
     var valueBlock: ValueBlock?
+    /// The resource LVB as this holder last read or wrote it, with its sequence number: the copy
+    /// sent to a new master in recovery (spec §10.5). Only for VALBLK locks.
+    var recoveryValueBlock: ValueBlock?
+    var valueBlockSequence: UInt32 = 0
     var inFlight: InFlight = []
     /// A cancel asked for while the request reply is outstanding (status to complete with).
     var deferredCancel: CompletionStatus?

@@ -126,6 +126,7 @@ extension NodeLockspace {
         // Fire-and-forget: the holder completes a down-conversion itself (spec §2.4).
         let carries = lock.flags.contains(.valueBlock)
             && LVBOperation.forGrant(from: lock.lastCompletedMode, to: request.mode) != .write
+        if let current = locks[lock.id] { noteValueBlock(lock.id, lock: current, to: request.mode, block: nil, sequence: 0) }
         locks[lock.id]?.granted = request.mode
         locks[lock.id]?.requested = nil
         deliverCompletion(

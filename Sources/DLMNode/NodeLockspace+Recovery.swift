@@ -31,6 +31,7 @@ extension NodeLockspace {
         self.generation = generation
         phase = .rebuilding
         held.removeAll { $0.generation < generation }
+        let records = masterValueBlockRecords(members: members)
         map = try! DirectoryMap(members: members, configuredWeights: configuration.masterWeights)
         captureLocalLocks()
         var rebuild: [LockID] = []
@@ -50,6 +51,8 @@ extension NodeLockspace {
         remoteByEngineID = [:]
         for name in holderResources.keys { holderResources[name]?.carrier = nil; holderResources[name]?.waiting = [] }
         var progress = RecoveryProgress(sequence: generation, peers: members.subtracting([node]))
+        valueBlockRecoveries = [:]
+        for (name, state) in records.sorted(by: { $0.key < $1.key }) { sendValueBlockRecord(name, state, &directives) }
         for id in rebuild { transfer(id, progress: &progress, now: now, &directives) }
         self.progress = progress
         for peer in progress.peers.sorted() {
@@ -72,6 +75,10 @@ extension NodeLockspace {
             locks[id]?.requested = snapshot?.requestedMode
             locks[id]?.lastCompletedMode = snapshot?.grantedMode
             if let flags = snapshot?.flags { locks[id]?.flags = flags }
+            if snapshot?.flags.contains(.valueBlock) == true, let resource = engine.resourceSnapshot(lock.name) {
+                locks[id]?.recoveryValueBlock = resource.valueBlock ?? ValueBlock(zeroed: configuration.valueBlockLength)
+                locks[id]?.valueBlockSequence = resource.valueBlockSequence
+            }
             locks[id]?.inFlight = snapshot?.queue == .granted ? [] : [.request]
         }
     }
@@ -134,7 +141,9 @@ extension NodeLockspace {
         guard let lock = locks[id], let granted = lock.granted else { return }
         let master = map.directoryNode(for: lock.name)
         if master == node {
-            let engineID = rebuildCopy(name: lock.name, owner: lock.owner, mode: granted, flags: lock.flags, now: now)
+            let engineID = rebuildCopy(
+                name: lock.name, owner: lock.owner, mode: granted, flags: lock.flags,
+                valueBlock: lock.recoveryValueBlock, sequence: lock.valueBlockSequence, now: now)
             locks[id]?.place = .local(engineID: engineID)
             localByEngineID[engineID] = id
             return
@@ -147,13 +156,23 @@ extension NodeLockspace {
         copy.exflags = lock.flags.rawValue
         copy.grantedMode = granted
         copy.status = .granted
+        if lock.flags.contains(.valueBlock), let block = lock.recoveryValueBlock {
+            copy.valueBlock = block
+            copy.lvbSequence = lock.valueBlockSequence
+        }
         progress.transferSent(id)
         send(.lockTransfer(RecoveryHeader(sequence: generation), copy), to: master, &directives)
     }
 
     /// Adds a granted master copy to the (new) engine. Every rebuilt copy is compatible with the
     /// others (they were granted together), so a NOQUEUE request is granted at once.
-    private mutating func rebuildCopy(name: ResourceName, owner: LockOwner, mode: LockMode, flags: LockFlags, now: MonotonicInstant) -> LockID {
+    private mutating func rebuildCopy(
+        name: ResourceName, owner: LockOwner, mode: LockMode, flags: LockFlags, valueBlock: ValueBlock?, sequence: UInt32,
+        now: MonotonicInstant
+    ) -> LockID {
+        if flags.contains(.valueBlock), let valueBlock {
+            valueBlockRecoveries[name, default: ValueBlockRecovery()].addCopy(granted: mode, block: valueBlock, sequence: sequence)
+        }
         if map.directoryNode(for: name) == node && !configuration.noDirectory { _ = directory.lookup(name, asker: node) }
         becomeMaster(name)
         var request = LockRequest(owner: owner, name: name, mode: mode, flags: flags.intersection(.valueBlock).union(.noQueue))
@@ -169,11 +188,14 @@ extension NodeLockspace {
 
     /// RCOM LOCK from a holder (idempotent: a copy already rebuilt for (sender, id) is answered again).
     mutating func onLockTransfer(_ header: RecoveryHeader, _ copy: RecoveryLock, from sender: NodeID, now: MonotonicInstant, _ directives: inout [NodeDirective]) {
+        if copy.flags & valueBlockRecordFlag != 0 { return onValueBlockRecord(copy) }
         let holder = RemoteHolder(node: sender, lockID: copy.lockID)
         var engineID = remoteByEngineID.first { $0.value == holder }?.key
         if engineID == nil, let mode = copy.grantedMode {
             let owner = LockOwner(node: sender, pid: copy.ownerPID, handle: Self.remoteHandle(sender))
-            let id = rebuildCopy(name: copy.name, owner: owner, mode: mode, flags: LockFlags(rawValue: copy.exflags), now: now)
+            let id = rebuildCopy(
+                name: copy.name, owner: owner, mode: mode, flags: LockFlags(rawValue: copy.exflags),
+                valueBlock: copy.valueBlock, sequence: copy.lvbSequence, now: now)
             remoteByEngineID[id] = holder
             engineID = id
         }
@@ -203,6 +225,7 @@ extension NodeLockspace {
         guard phase == .rebuilding, progress?.isComplete == true else { return }
         phase = .running
         progress = nil
+        restoreValueBlocks()
         let heldNow = held.filter { $0.generation == generation }
         held.removeAll { $0.generation <= generation }
         for entry in heldNow { onMessage(entry.message, from: entry.sender, now: now, &directives) }

@@ -72,6 +72,8 @@ struct NodeLockspace: Sendable {
     var deferredCalls: [DeferredCall] = []
     /// Ids given to queued new locks, with their handles.
     var reservedIDs: [LockID: UInt64] = [:]
+    /// LVB evidence per rebuilt resource this node masters, decided at resume (+ValueBlockRecovery).
+    var valueBlockRecoveries: [ResourceName: ValueBlockRecovery] = [:]
     /// Queued calls that failed, for the daemon's log (`DLMNode.takeDeferredCallFailures`).
     var deferredFailures: [DeferredCallFailure] = []
 
