@@ -25,7 +25,9 @@ extension DLMNode {
         invariant(generation > membership.generation, "recovery for an old view", dump: "\(membership.generation) -> \(generation)")
         membership = ClusterMembership(members: members, generation: generation)
         for id in lockspaces.keys.sorted() {
-            for node in failed { recoveryEvents.append(.slot(lockspace: id, node: node)) }
+            for node in failed {
+                recoveryEvents.append(.slot(lockspace: id, node: node, slot: lockspaces[id]?.slots[node] ?? 0))
+            }
             lockspaces[id]?.beginRecovery(members: members, generation: generation, now: now, &directives)
             if lockspaces[id]?.phase == .running { noteDone(id) }
         }
@@ -34,7 +36,9 @@ extension DLMNode {
     func noteDoneIfResumed(_ id: UInt32, wasRunning: Bool) -> Bool { !wasRunning && lockspaces[id]?.phase == .running }
 
     mutating func noteDone(_ id: UInt32) {
-        recoveryEvents.append(.done(lockspace: id, members: membership.members.sorted(), generation: membership.generation))
+        let slots = lockspaces[id]?.slots ?? [:]
+        let members = slots.keys.sorted().map { MemberSlot(node: $0, slot: slots[$0]!) }
+        recoveryEvents.append(.done(lockspace: id, members: members, ourSlot: slots[nodeID] ?? 0, generation: membership.generation))
     }
 
     /// A lock or recovery message sent by `sender` while it was in view `generation`.

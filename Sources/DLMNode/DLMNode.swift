@@ -3,6 +3,7 @@
 
 import DLMCore
 import DLMEngine
+import DLMRecovery
 import DLMWire
 
 /// One cluster node. Every entry point appends what it decided to `directives`, in order; the shell
@@ -38,6 +39,11 @@ public struct DLMNode: Sendable {
         if lockspaces[id] == nil {
             lockspaces[id] = try NodeLockspace(node: nodeID, configuration: configuration, members: membership.members)
             lockspaces[id]?.generation = membership.generation
+            // A node with a view numbers the members it starts with; a new incarnation (generation
+            // 0) has no slot until its first recovery.
+            if membership.generation > 0 {
+                lockspaces[id]?.slots = SlotAssignment.assign(reports: Dictionary(uniqueKeysWithValues: membership.members.map { ($0, 0) }))
+            }
         }
         return id
     }

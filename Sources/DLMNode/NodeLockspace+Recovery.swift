@@ -55,7 +55,13 @@ extension NodeLockspace {
         for (name, state) in records.sorted(by: { $0.key < $1.key }) { sendValueBlockRecord(name, state, &directives) }
         for id in rebuild { transfer(id, progress: &progress, now: now, &directives) }
         self.progress = progress
+        slotReports = [node: slots[node] ?? 0]
+        var report = StatusReply()
+        report.lvbLength = UInt32(configuration.valueBlockLength)
+        report.ourSlot = slots[node] ?? 0
+        report.generation = UInt32(truncatingIfNeeded: generation)
         for peer in progress.peers.sorted() {
+            send(.statusReply(RecoveryHeader(sequence: generation), report), to: peer, &directives)
             send(.status(RecoveryHeader(result: recoveryDoneBit, sequence: generation), needSlots: false), to: peer, &directives)
         }
         // Recovery traffic of this generation that arrived before the commit reached this node.
@@ -226,6 +232,8 @@ extension NodeLockspace {
         phase = .running
         progress = nil
         restoreValueBlocks()
+        slots = SlotAssignment.assign(reports: slotReports.merging(map.members.map { ($0, 0) }) { reported, _ in reported })
+        slotReports = [:]
         let heldNow = held.filter { $0.generation == generation }
         held.removeAll { $0.generation <= generation }
         for entry in heldNow { onMessage(entry.message, from: entry.sender, now: now, &directives) }
@@ -269,6 +277,8 @@ extension NodeLockspace {
             case .lockTransfer(let header, let copy): onLockTransfer(header, copy, from: sender, now: now, &directives)
             case .lockTransferReply(let header, let copy): onLockTransferReply(header, copy, from: sender, now: now, &directives)
             case .status(let header, _): onRecoveryDone(header, from: sender, now: now, &directives)
+            case .statusReply(let header, let report):
+                if header.sequence == generation && phase == .rebuilding { slotReports[sender] = report.ourSlot }
             default: onMessage(message, from: sender, now: now, &directives)
             }
         }
@@ -276,7 +286,7 @@ extension NodeLockspace {
 
     static func isRecoveryTraffic(_ message: WireMessage) -> Bool {
         switch message {
-        case .lockTransfer, .lockTransferReply, .status: return true
+        case .lockTransfer, .lockTransferReply, .status, .statusReply: return true
         default: return false
         }
     }

@@ -74,6 +74,10 @@ struct NodeLockspace: Sendable {
     var reservedIDs: [LockID: UInt64] = [:]
     /// LVB evidence per rebuilt resource this node masters, decided at resume (+ValueBlockRecovery).
     var valueBlockRecoveries: [ResourceName: ValueBlockRecovery] = [:]
+    /// Member slots of the last completed recovery (or of the first view).
+    var slots: [NodeID: UInt16] = [:]
+    /// Slots the members reported in the running recovery (STATUS_REPLY before their DONE).
+    var slotReports: [NodeID: UInt16] = [:]
     /// Queued calls that failed, for the daemon's log (`DLMNode.takeDeferredCallFailures`).
     var deferredFailures: [DeferredCallFailure] = []
 

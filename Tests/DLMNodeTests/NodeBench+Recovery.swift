@@ -37,3 +37,16 @@ extension NodeBench {
         settle()
     }
 }
+
+extension NodeBench {
+    /// Node `node` starts as a new incarnation (no view, no locks) and joins through the next view
+    /// change: everybody stops and starts recovery with it as a member.
+    mutating func rejoin(_ node: NodeID) {
+        var fresh = DLMNode(nodeID: node, membership: ClusterMembership(members: [node], generation: 0))
+        try! fresh.joinLockspace(configuration)
+        nodes[node] = fresh
+        stopAll()
+        startRecovery(failed: [])
+        settle()
+    }
+}
