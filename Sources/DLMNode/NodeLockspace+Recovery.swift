@@ -32,6 +32,7 @@ extension NodeLockspace {
         phase = .rebuilding
         held.removeAll { $0.generation < generation }
         let records = masterValueBlockRecords(members: members)
+        let orphans = survivingOrphans(members: members)
         map = try! DirectoryMap(members: members, configuredWeights: configuration.masterWeights)
         captureLocalLocks()
         var rebuild: [LockID] = []
@@ -53,6 +54,7 @@ extension NodeLockspace {
         var progress = RecoveryProgress(sequence: generation, peers: members.subtracting([node]))
         valueBlockRecoveries = [:]
         for (name, state) in records.sorted(by: { $0.key < $1.key }) { sendValueBlockRecord(name, state, &directives) }
+        moveOrphans(orphans, now: now, &directives)
         for id in rebuild { transfer(id, progress: &progress, now: now, &directives) }
         self.progress = progress
         slotReports = [node: slots[node] ?? 0]
@@ -172,16 +174,17 @@ extension NodeLockspace {
 
     /// Adds a granted master copy to the (new) engine. Every rebuilt copy is compatible with the
     /// others (they were granted together), so a NOQUEUE request is granted at once.
-    private mutating func rebuildCopy(
+    mutating func rebuildCopy(
         name: ResourceName, owner: LockOwner, mode: LockMode, flags: LockFlags, valueBlock: ValueBlock?, sequence: UInt32,
-        now: MonotonicInstant
+        keepPersistent: Bool = false, now: MonotonicInstant
     ) -> LockID {
         if flags.contains(.valueBlock), let valueBlock {
             valueBlockRecoveries[name, default: ValueBlockRecovery()].addCopy(granted: mode, block: valueBlock, sequence: sequence)
         }
         if map.directoryNode(for: name) == node && !configuration.noDirectory { _ = directory.lookup(name, asker: node) }
         becomeMaster(name)
-        var request = LockRequest(owner: owner, name: name, mode: mode, flags: flags.intersection(.valueBlock).union(.noQueue))
+        let kept: LockFlags = keepPersistent ? [.valueBlock, .persistent] : .valueBlock
+        var request = LockRequest(owner: owner, name: name, mode: mode, flags: flags.intersection(kept).union(.noQueue))
         if request.flags.contains(.valueBlock) { request.valueBlock = ValueBlock(bytes: [], length: configuration.valueBlockLength) }
         var effects: [EngineEffect] = []
         let result = try? engine.lock(request, now: now, effects: &effects)
@@ -195,6 +198,7 @@ extension NodeLockspace {
     /// RCOM LOCK from a holder (idempotent: a copy already rebuilt for (sender, id) is answered again).
     mutating func onLockTransfer(_ header: RecoveryHeader, _ copy: RecoveryLock, from sender: NodeID, now: MonotonicInstant, _ directives: inout [NodeDirective]) {
         if copy.flags & valueBlockRecordFlag != 0 { return onValueBlockRecord(copy) }
+        if copy.flags & orphanTransferFlag != 0 { return onOrphanTransfer(copy, now: now) }
         let holder = RemoteHolder(node: sender, lockID: copy.lockID)
         var engineID = remoteByEngineID.first { $0.value == holder }?.key
         if engineID == nil, let mode = copy.grantedMode {
