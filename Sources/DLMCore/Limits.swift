@@ -24,4 +24,7 @@ public enum Limits {
     public static let peerFrameBytesMax = 65536
     /// Timeout unit of `dlm_ls_lockx` (centiseconds) in nanoseconds.
     public static let timeoutUnitNanoseconds: Int64 = 10_000_000
+    /// Client calls one lockspace queues while recovery runs (stopped or rebuilding); past this the
+    /// call fails with EAGAIN ("recovery queue full").
+    public static let recoveryQueuedCallsMax = 65_536
 }

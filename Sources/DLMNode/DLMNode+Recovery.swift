@@ -4,7 +4,8 @@ import DLMCore
 import DLMWire
 
 extension DLMNode {
-    /// A view change began: every lockspace stops (client calls get EAGAIN, messages are held).
+    /// A view change began: every lockspace stops (client calls are queued until locking resumes,
+    /// messages are held).
     public mutating func stopLockspaces() {
         for id in lockspaces.keys.sorted() {
             lockspaces[id]?.stop()
@@ -24,7 +25,9 @@ extension DLMNode {
         invariant(generation > membership.generation, "recovery for an old view", dump: "\(membership.generation) -> \(generation)")
         membership = ClusterMembership(members: members, generation: generation)
         for id in lockspaces.keys.sorted() {
-            for node in failed { recoveryEvents.append(.slot(lockspace: id, node: node)) }
+            for node in failed {
+                recoveryEvents.append(.slot(lockspace: id, node: node, slot: lockspaces[id]?.slots[node] ?? 0))
+            }
             lockspaces[id]?.beginRecovery(members: members, generation: generation, now: now, &directives)
             if lockspaces[id]?.phase == .running { noteDone(id) }
         }
@@ -33,7 +36,9 @@ extension DLMNode {
     func noteDoneIfResumed(_ id: UInt32, wasRunning: Bool) -> Bool { !wasRunning && lockspaces[id]?.phase == .running }
 
     mutating func noteDone(_ id: UInt32) {
-        recoveryEvents.append(.done(lockspace: id, members: membership.members.sorted(), generation: membership.generation))
+        let slots = lockspaces[id]?.slots ?? [:]
+        let members = slots.keys.sorted().map { MemberSlot(node: $0, slot: slots[$0]!) }
+        recoveryEvents.append(.done(lockspace: id, members: members, ourSlot: slots[nodeID] ?? 0, generation: membership.generation))
     }
 
     /// A lock or recovery message sent by `sender` while it was in view `generation`.
@@ -54,6 +59,20 @@ extension DLMNode {
         defer { recoveryEvents = [] }
         return recoveryEvents
     }
+
+    /// Queued client calls that failed when they ran at resume, or were refused because the recovery
+    /// queue was full, since the last call (for the daemon's log).
+    public mutating func takeDeferredCallFailures() -> [DeferredCallFailure] {
+        var failures: [DeferredCallFailure] = []
+        for id in lockspaces.keys.sorted() {
+            failures += lockspaces[id]?.deferredFailures ?? []
+            lockspaces[id]?.deferredFailures = []
+        }
+        return failures
+    }
+
+    /// Client calls queued in `lockspace` while it recovers.
+    public func queuedCallCount(lockspace: UInt32) -> Int { lockspaces[lockspace]?.deferredCalls.count ?? 0 }
 
     /// Whether every lockspace is running (not stopped, rebuilding or inquorate).
     public var isRunning: Bool { lockspaces.values.allSatisfy { $0.phase == .running } }

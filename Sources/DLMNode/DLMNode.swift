@@ -3,6 +3,7 @@
 
 import DLMCore
 import DLMEngine
+import DLMRecovery
 import DLMWire
 
 /// One cluster node. Every entry point appends what it decided to `directives`, in order; the shell
@@ -38,6 +39,11 @@ public struct DLMNode: Sendable {
         if lockspaces[id] == nil {
             lockspaces[id] = try NodeLockspace(node: nodeID, configuration: configuration, members: membership.members)
             lockspaces[id]?.generation = membership.generation
+            // A node with a view numbers the members it starts with; a new incarnation (generation
+            // 0) has no slot until its first recovery.
+            if membership.generation > 0 {
+                lockspaces[id]?.slots = SlotAssignment.assign(reports: Dictionary(uniqueKeysWithValues: membership.members.map { ($0, 0) }))
+            }
         }
         return id
     }
@@ -51,11 +57,14 @@ public struct DLMNode: Sendable {
     }
 
     /// `dlm_ls_lock`: a new lock or a conversion (same validation and errno as `LockEngine.lock`).
+    /// While the lockspace recovers the call is checked, queued and run at resume (a new lock gets
+    /// its id now); on an inquorate node it fails with ENOTCONN.
     /// - Returns: this node's lock id and whether a completion follows.
     public mutating func lock(
         lockspace: UInt32, _ request: LockRequest, now: MonotonicInstant, directives: inout [NodeDirective]
     ) throws(DLMErrno) -> (lockID: LockID, outcome: OperationOutcome) {
         try withLockspace(lockspace) { (ls) throws(DLMErrno) in
+            if ls.queuesCalls { return try ls.deferLock(request) }
             if let refusal = ls.refusal { throw refusal }
             return try ls.lock(request, now: now, &directives)
         }
@@ -67,6 +76,7 @@ public struct DLMNode: Sendable {
         now: MonotonicInstant, directives: inout [NodeDirective]
     ) throws(DLMErrno) -> OperationOutcome {
         try withLockspace(lockspace) { (ls) throws(DLMErrno) in
+            if ls.queuesCalls { return try ls.deferUnlock(lockID: lockID, flags: flags, valueBlock: valueBlock) }
             if let refusal = ls.refusal { throw refusal }
             return try ls.unlock(lockID: lockID, flags: flags, valueBlock: valueBlock, now: now, &directives)
         }
@@ -77,6 +87,7 @@ public struct DLMNode: Sendable {
         lockspace: UInt32, lockID: LockID, now: MonotonicInstant, directives: inout [NodeDirective]
     ) throws(DLMErrno) -> OperationOutcome {
         try withLockspace(lockspace) { (ls) throws(DLMErrno) in
+            if ls.queuesCalls { return try ls.deferDeadlockCancel(lockID: lockID) }
             if let refusal = ls.refusal { throw refusal }
             return try ls.deadlockCancel(lockID: lockID, now: now, &directives)
         }

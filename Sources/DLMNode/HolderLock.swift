@@ -39,6 +39,10 @@ struct HolderLock: Sendable {
     var requested: LockMode?
     var flags: LockFlags
     var valueBlock: ValueBlock?
+    /// The resource LVB as this holder last read or wrote it, with its sequence number: the copy
+    /// sent to a new master in recovery (spec §10.5). Only for VALBLK locks.
+    var recoveryValueBlock: ValueBlock?
+    var valueBlockSequence: UInt32 = 0
     var inFlight: InFlight = []
     /// A cancel asked for while the request reply is outstanding (status to complete with).
     var deferredCancel: CompletionStatus?
@@ -61,6 +65,9 @@ struct HolderLock: Sendable {
         self.flags = request.flags
         self.valueBlock = request.flags.contains(.valueBlock) ? request.valueBlock : nil
     }
+
+    /// The engine id of a locally mastered lock (0 otherwise).
+    var engineID: LockID { if case .local(let engineID) = place { return engineID } else { return 0 } }
 
     var isLocal: Bool { if case .local = place { return true } else { return false } }
 

@@ -7,8 +7,9 @@ import DLMEngine
 import DLMWire
 
 extension NodeLockspace {
+    /// A new lock or a conversion. `reservedID` is the id a call queued during recovery was given.
     mutating func lock(
-        _ request: LockRequest, now: MonotonicInstant, _ directives: inout [NodeDirective]
+        _ request: LockRequest, reservedID: LockID? = nil, now: MonotonicInstant, _ directives: inout [NodeDirective]
     ) throws(DLMErrno) -> (lockID: LockID, outcome: OperationOutcome) {
         var request = request
         request.owner.node = node
@@ -24,7 +25,7 @@ extension NodeLockspace {
         if !request.flags.contains(.orphan), locks.count + remoteByEngineID.count >= engine.lockCountMax {
             throw .ENOMEM
         }
-        let id = allocator.allocate()
+        let id = reservedID ?? allocator.allocate()
         var resource = holderResources[request.name] ?? HolderResource()
         resource.lockCount += 1
         holderResources[request.name] = resource
@@ -125,6 +126,7 @@ extension NodeLockspace {
         // Fire-and-forget: the holder completes a down-conversion itself (spec §2.4).
         let carries = lock.flags.contains(.valueBlock)
             && LVBOperation.forGrant(from: lock.lastCompletedMode, to: request.mode) != .write
+        if let current = locks[lock.id] { noteValueBlock(lock.id, lock: current, to: request.mode, block: nil, sequence: 0) }
         locks[lock.id]?.granted = request.mode
         locks[lock.id]?.requested = nil
         deliverCompletion(

@@ -71,7 +71,8 @@ extension NodeLockspace {
 
     /// Records a grant carried by a reply or GRANT and delivers completion 0.
     private mutating func grantRemote(_ id: LockID, _ message: LockMessage, _ directives: inout [NodeDirective]) {
-        guard let mode = message.grantedMode ?? locks[id]?.requested else { return }
+        guard let mode = message.grantedMode ?? locks[id]?.requested, let lock = locks[id] else { return }
+        noteValueBlock(id, lock: lock, to: mode, block: message.valueBlock, sequence: message.lvbSequence)
         locks[id]?.granted = mode
         locks[id]?.requested = nil
         deliverCompletion(
@@ -185,5 +186,23 @@ extension NodeLockspace {
         message.result = status == .deadlock ? -DLMErrno.EDEADLK.rawValue : 0
         locks[id]?.inFlight.insert(.cancel)
         send(.cancel(message), to: master, &directives)
+    }
+
+    /// Keeps the holder's recovery copy of the resource LVB after a grant to `mode`: an R step
+    /// copies what the master sent, a W step what this lock wrote.
+    mutating func noteValueBlock(_ id: LockID, lock: HolderLock, to mode: LockMode, block: ValueBlock?, sequence: UInt32) {
+        guard lock.flags.contains(.valueBlock) else { return }
+        switch LVBOperation.forGrant(from: lock.lastCompletedMode, to: mode) {
+        case .read:
+            guard let block else { return }
+            locks[id]?.recoveryValueBlock = block
+            locks[id]?.valueBlockSequence = sequence
+        case .write:
+            guard !lock.flags.contains(.invalidateValueBlock), let written = lock.valueBlock else { return }
+            locks[id]?.recoveryValueBlock = written
+            locks[id]?.valueBlockSequence = sequence != 0 ? sequence : lock.valueBlockSequence &+ 1
+        case .none:
+            return
+        }
     }
 }

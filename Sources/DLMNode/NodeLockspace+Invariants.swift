@@ -9,8 +9,10 @@ extension NodeLockspace {
     /// lists and counts matching the lock table; no mastered name held by the cache.
     func checkInvariants() {
         engine.checkInvariants()
-        invariant(allocator.inUseCount == locks.count, "node lock ids and lock table disagree",
-                  dump: "ids \(allocator.inUseCount) locks \(locks.count)")
+        invariant(allocator.inUseCount == locks.count + reservedIDs.count, "node lock ids and lock table disagree",
+                  dump: "ids \(allocator.inUseCount) locks \(locks.count) reserved \(reservedIDs.count)")
+        invariant(phase != .running || deferredCalls.isEmpty && reservedIDs.isEmpty, "queued calls while running",
+                  dump: "\(deferredCalls.count) calls phase \(phase)")
         var counts: [ResourceName: Int] = [:]
         for (id, lock) in locks {
             counts[lock.name, default: 0] += 1

@@ -31,6 +31,8 @@ extension NodeLockspace {
         self.generation = generation
         phase = .rebuilding
         held.removeAll { $0.generation < generation }
+        let records = masterValueBlockRecords(members: members)
+        let orphans = survivingOrphans(members: members)
         map = try! DirectoryMap(members: members, configuredWeights: configuration.masterWeights)
         captureLocalLocks()
         var rebuild: [LockID] = []
@@ -50,9 +52,18 @@ extension NodeLockspace {
         remoteByEngineID = [:]
         for name in holderResources.keys { holderResources[name]?.carrier = nil; holderResources[name]?.waiting = [] }
         var progress = RecoveryProgress(sequence: generation, peers: members.subtracting([node]))
+        valueBlockRecoveries = [:]
+        for (name, state) in records.sorted(by: { $0.key < $1.key }) { sendValueBlockRecord(name, state, &directives) }
+        moveOrphans(orphans, now: now, &directives)
         for id in rebuild { transfer(id, progress: &progress, now: now, &directives) }
         self.progress = progress
+        slotReports = [node: slots[node] ?? 0]
+        var report = StatusReply()
+        report.lvbLength = UInt32(configuration.valueBlockLength)
+        report.ourSlot = slots[node] ?? 0
+        report.generation = UInt32(truncatingIfNeeded: generation)
         for peer in progress.peers.sorted() {
+            send(.statusReply(RecoveryHeader(sequence: generation), report), to: peer, &directives)
             send(.status(RecoveryHeader(result: recoveryDoneBit, sequence: generation), needSlots: false), to: peer, &directives)
         }
         // Recovery traffic of this generation that arrived before the commit reached this node.
@@ -72,6 +83,10 @@ extension NodeLockspace {
             locks[id]?.requested = snapshot?.requestedMode
             locks[id]?.lastCompletedMode = snapshot?.grantedMode
             if let flags = snapshot?.flags { locks[id]?.flags = flags }
+            if snapshot?.flags.contains(.valueBlock) == true, let resource = engine.resourceSnapshot(lock.name) {
+                locks[id]?.recoveryValueBlock = resource.valueBlock ?? ValueBlock(zeroed: configuration.valueBlockLength)
+                locks[id]?.valueBlockSequence = resource.valueBlockSequence
+            }
             locks[id]?.inFlight = snapshot?.queue == .granted ? [] : [.request]
         }
     }
@@ -134,7 +149,9 @@ extension NodeLockspace {
         guard let lock = locks[id], let granted = lock.granted else { return }
         let master = map.directoryNode(for: lock.name)
         if master == node {
-            let engineID = rebuildCopy(name: lock.name, owner: lock.owner, mode: granted, flags: lock.flags, now: now)
+            let engineID = rebuildCopy(
+                name: lock.name, owner: lock.owner, mode: granted, flags: lock.flags,
+                valueBlock: lock.recoveryValueBlock, sequence: lock.valueBlockSequence, now: now)
             locks[id]?.place = .local(engineID: engineID)
             localByEngineID[engineID] = id
             return
@@ -147,16 +164,27 @@ extension NodeLockspace {
         copy.exflags = lock.flags.rawValue
         copy.grantedMode = granted
         copy.status = .granted
+        if lock.flags.contains(.valueBlock), let block = lock.recoveryValueBlock {
+            copy.valueBlock = block
+            copy.lvbSequence = lock.valueBlockSequence
+        }
         progress.transferSent(id)
         send(.lockTransfer(RecoveryHeader(sequence: generation), copy), to: master, &directives)
     }
 
     /// Adds a granted master copy to the (new) engine. Every rebuilt copy is compatible with the
     /// others (they were granted together), so a NOQUEUE request is granted at once.
-    private mutating func rebuildCopy(name: ResourceName, owner: LockOwner, mode: LockMode, flags: LockFlags, now: MonotonicInstant) -> LockID {
+    mutating func rebuildCopy(
+        name: ResourceName, owner: LockOwner, mode: LockMode, flags: LockFlags, valueBlock: ValueBlock?, sequence: UInt32,
+        keepPersistent: Bool = false, now: MonotonicInstant
+    ) -> LockID {
+        if flags.contains(.valueBlock), let valueBlock {
+            valueBlockRecoveries[name, default: ValueBlockRecovery()].addCopy(granted: mode, block: valueBlock, sequence: sequence)
+        }
         if map.directoryNode(for: name) == node && !configuration.noDirectory { _ = directory.lookup(name, asker: node) }
         becomeMaster(name)
-        var request = LockRequest(owner: owner, name: name, mode: mode, flags: flags.intersection(.valueBlock).union(.noQueue))
+        let kept: LockFlags = keepPersistent ? [.valueBlock, .persistent] : .valueBlock
+        var request = LockRequest(owner: owner, name: name, mode: mode, flags: flags.intersection(kept).union(.noQueue))
         if request.flags.contains(.valueBlock) { request.valueBlock = ValueBlock(bytes: [], length: configuration.valueBlockLength) }
         var effects: [EngineEffect] = []
         let result = try? engine.lock(request, now: now, effects: &effects)
@@ -169,11 +197,15 @@ extension NodeLockspace {
 
     /// RCOM LOCK from a holder (idempotent: a copy already rebuilt for (sender, id) is answered again).
     mutating func onLockTransfer(_ header: RecoveryHeader, _ copy: RecoveryLock, from sender: NodeID, now: MonotonicInstant, _ directives: inout [NodeDirective]) {
+        if copy.flags & valueBlockRecordFlag != 0 { return onValueBlockRecord(copy) }
+        if copy.flags & orphanTransferFlag != 0 { return onOrphanTransfer(copy, now: now) }
         let holder = RemoteHolder(node: sender, lockID: copy.lockID)
         var engineID = remoteByEngineID.first { $0.value == holder }?.key
         if engineID == nil, let mode = copy.grantedMode {
             let owner = LockOwner(node: sender, pid: copy.ownerPID, handle: Self.remoteHandle(sender))
-            let id = rebuildCopy(name: copy.name, owner: owner, mode: mode, flags: LockFlags(rawValue: copy.exflags), now: now)
+            let id = rebuildCopy(
+                name: copy.name, owner: owner, mode: mode, flags: LockFlags(rawValue: copy.exflags),
+                valueBlock: copy.valueBlock, sequence: copy.lvbSequence, now: now)
             remoteByEngineID[id] = holder
             engineID = id
         }
@@ -203,6 +235,9 @@ extension NodeLockspace {
         guard phase == .rebuilding, progress?.isComplete == true else { return }
         phase = .running
         progress = nil
+        restoreValueBlocks()
+        slots = SlotAssignment.assign(reports: slotReports.merging(map.members.map { ($0, 0) }) { reported, _ in reported })
+        slotReports = [:]
         let heldNow = held.filter { $0.generation == generation }
         held.removeAll { $0.generation <= generation }
         for entry in heldNow { onMessage(entry.message, from: entry.sender, now: now, &directives) }
@@ -212,6 +247,7 @@ extension NodeLockspace {
         resendConvert = []
         for id in news { submitNew(id, now: now, &directives) }
         for request in converts { reissueConvert(request, now: now, &directives) }
+        runDeferredCalls(now: now, &directives)
         let closes = pendingCloses
         pendingCloses = []
         for handle in closes { closeHandle(handle, now: now, &directives) }
@@ -245,6 +281,8 @@ extension NodeLockspace {
             case .lockTransfer(let header, let copy): onLockTransfer(header, copy, from: sender, now: now, &directives)
             case .lockTransferReply(let header, let copy): onLockTransferReply(header, copy, from: sender, now: now, &directives)
             case .status(let header, _): onRecoveryDone(header, from: sender, now: now, &directives)
+            case .statusReply(let header, let report):
+                if header.sequence == generation && phase == .rebuilding { slotReports[sender] = report.ourSlot }
             default: onMessage(message, from: sender, now: now, &directives)
             }
         }
@@ -252,12 +290,13 @@ extension NodeLockspace {
 
     static func isRecoveryTraffic(_ message: WireMessage) -> Bool {
         switch message {
-        case .lockTransfer, .lockTransferReply, .status: return true
+        case .lockTransfer, .lockTransferReply, .status, .statusReply: return true
         default: return false
         }
     }
 
-    /// The error client calls get while locking is not running, nil when it is.
+    /// The error client calls get while locking is not running, nil when it is (calls made while
+    /// stopped or rebuilding are queued before this is consulted; see `queuesCalls`).
     var refusal: DLMErrno? {
         switch phase {
         case .running: return nil
@@ -268,6 +307,7 @@ extension NodeLockspace {
 
     /// A handle closed while locking is stopped: silence its locks now, release them on resume.
     mutating func deferClose(_ handle: UInt64) {
+        dropDeferredCalls(of: handle)
         for id in locks.keys where locks[id]?.owner.handle == handle { locks[id]?.silenced = true }
         pendingCloses.append(handle)
     }

@@ -62,6 +62,7 @@ extension NodeLockspace {
         message.sbflags = UInt32(completion.flags.rawValue)
         message.grantedMode = completion.grantedMode
         message.valueBlock = completion.valueBlock
+        if completion.grantedMode != nil { message.lvbSequence = engine.valueBlockSequence(of: completion.lockID) ?? 0 }
         send(.grant(message), to: holder.node, &directives)
         forgetIfGone(completion)
     }
@@ -93,6 +94,9 @@ extension NodeLockspace {
         message.sbflags = UInt32(completion.flags.rawValue)
         message.grantedMode = completion.grantedMode
         message.valueBlock = completion.valueBlock
+        if completion.valueBlock != nil || completion.grantedMode != nil {
+            message.lvbSequence = engine.valueBlockSequence(of: pending.engineID) ?? 0
+        }
         send(Self.wrap(pending.kind, message), to: pending.holder.node, &directives)
     }
 

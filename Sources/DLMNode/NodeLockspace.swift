@@ -68,6 +68,18 @@ struct NodeLockspace: Sendable {
     var resendConvert: [LockRequest] = []
     /// Handles closed while stopped, closed for real once locking resumes.
     var pendingCloses: [UInt64] = []
+    /// Client calls made while stopped or rebuilding, run in order at resume (+Deferred).
+    var deferredCalls: [DeferredCall] = []
+    /// Ids given to queued new locks, with their handles.
+    var reservedIDs: [LockID: UInt64] = [:]
+    /// LVB evidence per rebuilt resource this node masters, decided at resume (+ValueBlockRecovery).
+    var valueBlockRecoveries: [ResourceName: ValueBlockRecovery] = [:]
+    /// Member slots of the last completed recovery (or of the first view).
+    var slots: [NodeID: UInt16] = [:]
+    /// Slots the members reported in the running recovery (STATUS_REPLY before their DONE).
+    var slotReports: [NodeID: UInt16] = [:]
+    /// Queued calls that failed, for the daemon's log (`DLMNode.takeDeferredCallFailures`).
+    var deferredFailures: [DeferredCallFailure] = []
 
     init(node: NodeID, configuration: LockspaceConfiguration, members: Set<NodeID>) throws(DLMErrno) {
         self.node = node

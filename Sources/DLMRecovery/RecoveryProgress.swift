@@ -7,7 +7,7 @@ import DLMCore
 public enum RecoveryPhase: Sendable, Hashable {
     /// Normal operation.
     case running
-    /// A view change is under way: client calls are refused with EAGAIN, normal messages held.
+    /// A view change is under way: client calls are queued until locking resumes, normal messages held.
     case stopped
     /// The new view is committed: surviving locks are being sent to their new masters.
     case rebuilding

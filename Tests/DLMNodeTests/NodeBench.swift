@@ -13,6 +13,8 @@ struct NodeBench {
         var from: NodeID
         var to: NodeID
         var message: WireMessage
+        /// The sender's view generation when it sent the message.
+        var generation: UInt64 = 1
     }
 
     var nodes: [NodeID: DLMNode] = [:]
@@ -59,7 +61,7 @@ struct NodeBench {
         for directive in directives {
             switch directive {
             case .send(let to, _, let message):
-                network.append(InFlightMessage(from: node, to: to, message: message))
+                network.append(InFlightMessage(from: node, to: to, message: message, generation: nodes[node]!.generation))
                 sent.append("\(node)>\(to):\(message.type)")
             case .deliver(_, let effect):
                 delivered[node, default: []].append(effect)
@@ -116,7 +118,8 @@ struct NodeBench {
         guard let index = network.firstIndex(where: { $0.from == from && $0.to == to }) else { return nil }
         let item = network.remove(at: index)
         var directives: [NodeDirective] = []
-        nodes[to]!.onMessage(item.message, lockspace: lockspace, from: from, now: now, directives: &directives)
+        nodes[to]!.onMessage(
+            item.message, lockspace: lockspace, from: from, generation: item.generation, now: now, directives: &directives)
         absorb(directives, from: to)
         nodes[to]!.checkInvariants()
         return item.message.type
