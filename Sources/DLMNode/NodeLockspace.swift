@@ -47,7 +47,7 @@ struct NodeLockspace: Sendable {
     var tossQueueHead = 0
 
     /// Client locks of this node by node lock id.
-    var locks: [LockID: HolderLock] = [:]
+    var locks = LockTable<HolderLock>()
     var allocator = NodeLockIDAllocator()
     var holderResources: [ResourceName: HolderResource] = [:]
     /// Engine id → node lock id, for locally owned locks mastered here.

@@ -41,6 +41,8 @@ final class PeerState {
     var lastSent: NIODeadline
     /// Frames encoded since the last flush.
     var output: ByteBuffer
+    /// The pending standalone ACK, armed at the end of a read burst that delivered frames.
+    var acknowledgementTimer: Scheduled<Void>?
 
     init(endpoint: PeerEndpoint, queueDepthMax: Int, now: NIODeadline, allocator: ByteBufferAllocator) {
         self.endpoint = endpoint

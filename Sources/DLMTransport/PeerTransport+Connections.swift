@@ -41,6 +41,8 @@ extension PeerTransport {
         for state in peers.values {
             state.reconnectTask?.cancel()
             state.reconnectTask = nil
+            state.acknowledgementTimer?.cancel()
+            state.acknowledgementTimer = nil
             if let connection = state.connection { closing.append(close(connection)) }
         }
         for connection in pending.values { closing.append(close(connection)) }

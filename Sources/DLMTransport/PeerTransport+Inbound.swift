@@ -36,10 +36,22 @@ extension PeerTransport {
         }
     }
 
-    /// The end of a read burst: acknowledge what was delivered if nothing carried the ack yet.
+    /// The end of a read burst: if something was delivered and no outgoing frame carried its ack yet,
+    /// give the next outgoing frame `acknowledgementDelay` to carry it, then write a standalone ACK.
     func readBurstEnded(on connection: PeerConnection) {
         guard let node = connection.peer, let state = peers[node], state.connection === connection else { return }
-        execute(state.session.flushAcknowledgement(), for: state)
+        guard state.session.isAcknowledgementPending, state.acknowledgementTimer == nil else { return }
+        let delay = configuration.acknowledgementDelay
+        guard delay > .zero else { return execute(state.session.flushAcknowledgement(), for: state) }
+        state.acknowledgementTimer = eventLoop.scheduleTask(in: TimeAmount(delay)) { [weak self, weak state] in
+            guard let self, let state else { return }
+            state.acknowledgementTimer = nil
+            guard !self.isShutDown else { return }
+            // A frame written meanwhile carried the ack: flushAcknowledgement() then returns nothing.
+            let directives = state.session.flushAcknowledgement()
+            self.standaloneAcknowledgements += directives.count
+            self.execute(directives, for: state)
+        }
     }
 
     private func handshakeFrame(_ frame: WireFrame, on connection: PeerConnection) {

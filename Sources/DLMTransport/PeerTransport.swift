@@ -51,6 +51,8 @@ public final class PeerTransport {
     var flushScheduled = false
     /// Buffers written and flushed so far (one per peer per tick with output); for tests and metrics.
     var flushCount = 0
+    /// Standalone ACK frames written after the acknowledgement delay; for tests and metrics.
+    var standaloneAcknowledgements = 0
     var isShutDown = false
     let allocator = ByteBufferAllocator()
     var nonceSource = SystemRandomNumberGenerator()
@@ -203,6 +205,11 @@ public final class PeerTransport {
                     acknowledgement: acknowledgement, message: payload.message, generation: payload.generation
                 )
                 enqueue(frame, for: state)
+                if !state.session.isAcknowledgementPending, let timer = state.acknowledgementTimer {
+                    // The frame carries the ack: no standalone ACK (and no timer wake-up) needed.
+                    timer.cancel()
+                    state.acknowledgementTimer = nil
+                }
             case .sendAck(let acknowledgement):
                 enqueue(WireFrame(lockspace: 0, sender: nodeID, acknowledgement: acknowledgement, message: .ack), for: state)
             case .deliver(let payload):

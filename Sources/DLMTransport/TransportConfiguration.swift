@@ -50,6 +50,9 @@ public struct TransportConfiguration: Sendable {
     public var dialAttemptsBeforeUnreachable = 8
     /// Unacknowledged messages kept per peer before `send` refuses and the peer is reported unreachable.
     public var sendQueueDepthMax = Limits.peerSendQueueDepthMax
+    /// A received frame's acknowledgement waits this long for an outgoing frame to carry it before a
+    /// standalone ACK is written (zero: at the end of the read burst).
+    public var acknowledgementDelay: Duration = Limits.peerAckDelay
     /// Seed of the reconnect jitter (a fixed seed makes the backoff schedule reproducible).
     public var jitterSeed: UInt64 = 0x646C_6D64
 
@@ -84,6 +87,9 @@ public struct TransportConfiguration: Sendable {
         var seen: Set<NodeID> = [nodeID]
         for peer in peers {
             guard peer.node >= 1, seen.insert(peer.node).inserted else { throw .nodeID(peer.node) }
+        }
+        guard acknowledgementDelay >= .zero, acknowledgementDelay < heartbeatInterval else {
+            throw .timing("acknowledgement delay must be non-negative and below the heartbeat interval")
         }
         guard heartbeatInterval > .zero, heartbeatTimeout > heartbeatInterval else {
             throw .timing("heartbeat interval must be positive and below the timeout")

@@ -12,4 +12,8 @@ extension Limits {
     public static let peerUnauthenticatedConnectionsMax = 64
     /// Bytes the inbound frame decoder of a peer link may buffer (two maximal frames).
     public static let peerReceiveBufferBytesMax = 2 * Limits.peerFrameBytesMax
+    /// How long a received frame may wait for its acknowledgement to ride on an outgoing frame's
+    /// header before a standalone ACK is written (a reply or the next request usually carries it
+    /// sooner; `Limits.peerAckEveryFrames` delivered frames force an ACK at once).
+    public static let peerAckDelay: Duration = .milliseconds(2)
 }

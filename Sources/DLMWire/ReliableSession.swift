@@ -140,6 +140,9 @@ public struct ReliableSession<Payload: Sendable>: Sendable {
         isConnected = false
     }
 
+    /// Frames were delivered that no outgoing frame has acknowledged yet.
+    public var isAcknowledgementPending: Bool { isConnected && deliveredSinceAck > 0 }
+
     /// An ACK if anything was delivered since the last one (call at the end of a read burst).
     public mutating func flushAcknowledgement() -> [Directive] {
         guard isConnected, deliveredSinceAck > 0 else { return [] }

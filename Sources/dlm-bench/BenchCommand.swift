@@ -48,6 +48,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Port of a running redis-server on 127.0.0.1 to compare with.")
     var redisPort: Int?
 
+    @Option(help: "Client port of a running etcd on 127.0.0.1 to compare with (bench/etcd.sh).")
+    var etcdPort: Int?
+
+    @Option(name: .customLong("zk-port"), help: "Client port of a running ZooKeeper on 127.0.0.1 to compare with (bench/zookeeper.sh).")
+    var zooKeeperPort: Int?
+
     @Option(help: "Comma-separated workload groups to run (default all): \(Plan.workloadNames.joined(separator: ",")). The round trips always run.")
     var workloads: String?
 
@@ -55,7 +61,7 @@ struct BenchCommand: ParsableCommand {
         var settings = PlanSettings(
             seconds: quick ? 0.3 : seconds, clients: clients, depth: depth, contendedClients: contendedClients,
             sharedReaders: sharedReaders, hold: million ? 1_000_000 : (quick ? 5_000 : hold), includeSwift: !noSwift,
-            redisPort: redisPort)
+            redisPort: redisPort, etcdPort: etcdPort, zooKeeperPort: zooKeeperPort)
         if let workloads {
             let chosen = Set(workloads.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
             let unknown = chosen.subtracting(Plan.workloadNames)
@@ -84,7 +90,7 @@ struct BenchCommand: ParsableCommand {
 
     /// The longest the whole run may take: every workload's budget plus holding, with slack.
     private func runBound(_ settings: PlanSettings) -> Double {
-        let workloads = 16.0
+        let workloads = 24.0
         let cluster = 3 * BenchLimits.startupSeconds + 2 * BenchLimits.clusterWarmUpSeconds
         return 60 + cluster + workloads * settings.seconds * 3 + Double(settings.hold) / 2_000
     }

@@ -12,6 +12,10 @@ struct PlanSettings {
     var hold: Int
     var includeSwift: Bool
     var redisPort: Int?
+    /// Client port of a private etcd on 127.0.0.1 (bench/etcd.sh), for the etcd rows.
+    var etcdPort: Int?
+    /// Client port of a private ZooKeeper on 127.0.0.1 (bench/zookeeper.sh), for the ZooKeeper rows.
+    var zooKeeperPort: Int?
     /// Selected workload groups (`Plan.workloadNames`); the round trips always run.
     var workloads: Set<String> = Set(Plan.workloadNames)
     /// The dlmd binary (the cluster workloads start their own nodes).
@@ -30,7 +34,8 @@ struct Plan {
 
     /// Every workload group `--workloads` accepts, in run order.
     static let workloadNames = [
-        "local", "pipelined", "contended", "shared", "held", "raw", "swift", "redis", "remote", "lookup",
+        "local", "pipelined", "contended", "shared", "held", "raw", "swift", "redis", "etcd", "zookeeper",
+        "remote", "lookup",
     ]
 
     func run() throws {
@@ -43,7 +48,15 @@ struct Plan {
             emit(try swift.pipelined(clients: settings.clients, depth: settings.depth))
             emit(try swift.contended(clients: settings.contendedClients))
         }
-        if let port = settings.redisPort, settings.wants("redis") { try runRedis(port: port) }
+        if let port = settings.redisPort, settings.wants("redis") {
+            try runCompared(program: "redisgen", driver: "redis-c", port: port, clientRoundTrip: false)
+        }
+        if let port = settings.etcdPort, settings.wants("etcd") {
+            try runCompared(program: "etcdgen.py", driver: "etcd-py", port: port, clientRoundTrip: true)
+        }
+        if let port = settings.zooKeeperPort, settings.wants("zookeeper") {
+            try runCompared(program: "zkgen.py", driver: "zk-py", port: port, clientRoundTrip: true)
+        }
         if settings.wants("remote") || settings.wants("lookup") { try runCluster() }
     }
 
@@ -124,19 +137,21 @@ struct Plan {
         }
     }
 
-    private func runRedis(port: Int) throws {
-        let driver = "redis-c"
-        let shapes: [(String, Int, Int, String)] = [
+    /// Another lock service doing the same jobs (redisgen in C with hiredis; etcdgen.py and zkgen.py
+    /// in Python, which also measure their client's own round trip: one no-op request).
+    private func runCompared(program: String, driver: String, port: Int, clientRoundTrip: Bool) throws {
+        var shapes: [(String, Int, Int, String)] = [
             ("local", 1, 1, "pair"), ("pipelined", settings.clients, settings.depth, "pair"),
             ("contended", settings.contendedClients, 1, "grant"),
         ]
+        if clientRoundTrip { shapes.insert(("roundtrip", 1, 1, "round trip"), at: 0) }
         for (workload, clients, depth, unit) in shapes {
             let output = try runner.run(
-                "redisgen",
+                program,
                 ["--port", "\(port)", "--workload", workload, "--clients", "\(clients)", "--depth", "\(depth)"]
-                    + secondsArgument, budget: settings.seconds)
+                    + secondsArgument, budget: settings.seconds * 2)
             var result = runner.measurement(output, workload: workload, driver: driver, unit: unit)
-            result.extra["set_nx_attempts"] = output.number("attempts")
+            if let attempts = output.fields["attempts"] as? NSNumber { result.extra["set_nx_attempts"] = attempts.doubleValue }
             emit(result)
         }
     }

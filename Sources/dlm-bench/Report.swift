@@ -96,6 +96,12 @@ final class Report {
             result.append(Target(name: "pipelined pairs/s / Redis pairs/s", value: ratio, limit: 1, met: ratio >= 1,
                 detail: String(format: "%.0f vs %.0f pairs/s", d.opsPerSecond, r.opsPerSecond)))
         }
+        for (other, name) in [("etcd-py", "etcd"), ("zk-py", "ZooKeeper")] {
+            guard let d = find("pipelined", "libdlm-c"), let o = find("pipelined", other) else { continue }
+            let ratio = d.opsPerSecond / max(o.opsPerSecond, 0.001)
+            result.append(Target(name: "pipelined pairs/s / \(name) pairs/s", value: ratio, limit: 100, met: ratio >= 100,
+                detail: String(format: "%.0f vs %.0f pairs/s", d.opsPerSecond, o.opsPerSecond)))
+        }
         if let d = find("contended", "libdlm-c") {
             if let r = find("contended", "redis-c") {
                 let ratio = d.opsPerSecond / r.opsPerSecond

@@ -72,14 +72,21 @@ import Testing
             try await harness.start(harness.configuration(node: 2, peers: [1], heartbeatTimeout: bulkTimeout))
             try await harness.connect()
             #expect(try await harness.waitUntil { harness.allUp() })
-            let before = try await harness.onLoop {
+            // Counted by a task queued right behind the flush the burst scheduled (tasks run in order),
+            // so traffic that arrives later (acks, heartbeats) cannot be counted, however slowly the
+            // test's own task is resumed on a loaded machine.
+            let loop = harness.loop
+            let flushes = try await loop.flatSubmit { () -> EventLoopFuture<Int> in
                 let before = harness.transports[1]!.flushCount
-                try harness.sendNumbered(0..<1000, from: 1, to: 2)
-                return before
-            }
-            // Counted on the loop's next turn: the flush the burst scheduled has run, while traffic that
-            // arrives later (acks, heartbeats, which a slow machine spreads over many turns) has not.
-            let flushes = try await harness.onLoop { harness.transports[1]!.flushCount - before }
+                do {
+                    try harness.sendNumbered(0..<1000, from: 1, to: 2)
+                } catch {
+                    return loop.makeFailedFuture(error)
+                }
+                let counted = loop.makePromise(of: Int.self)
+                loop.execute { counted.succeed(harness.transports[1]!.flushCount - before) }
+                return counted.futureResult
+            }.get()
             #expect(flushes >= 1 && flushes <= 2, "\(flushes) flushes for 1000 messages")
             #expect(try await harness.waitUntil { harness.recorders[2]!.count(from: 1) == 1000 })
         }
