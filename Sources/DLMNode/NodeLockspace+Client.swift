@@ -117,6 +117,7 @@ extension NodeLockspace {
         message.requestedMode = request.mode
         message.asts = request.wantsBlockingCallbacks ? 3 : 1
         if request.flags.contains(.valueBlock) { message.valueBlock = lock.valueBlock }
+        if request.flags.contains(.timeout) { message.timeoutCentiseconds = request.timeoutCentiseconds }
         let isDown = LockMode.isDownConversion(from: held, to: request.mode)
         if !isDown { lock.inFlight.insert(.convert) }
         locks[lock.id] = lock

@@ -13,6 +13,7 @@ extension WireMessage {
         case .namesReply(_, let reply): try reply.validate()
         case .lockTransfer(_, let lock), .lockTransferReply(_, let lock): try lock.validate()
         case .hello(let hello), .helloReply(let hello): try hello.validate()
+        case .lockspaceAnnounce(let announce): try announce.validate()
         default: break
         }
     }
@@ -30,6 +31,7 @@ extension WireMessage {
         case .lockTransfer(_, let lock), .lockTransferReply(_, let lock): return header + lock.encodedBytes
         case .hello(let hello), .helloReply(let hello): return hello.encodedBytes
         case .heartbeat: return 8
+        case .lockspaceAnnounce(let announce): return announce.encodedBytes
         default: return 0
         }
     }
@@ -59,6 +61,8 @@ extension WireMessage {
             hello.encode(into: &buffer)
         case .heartbeat(let sentAt):
             buffer.writeWire(sentAt)
+        case .lockspaceAnnounce(let announce):
+            announce.encode(into: &buffer)
         default:
             break
         }
@@ -73,7 +77,9 @@ extension WireMessage {
             return message
         }
         let message: WireMessage
-        if type.rawValue < WireMessageType.hello.rawValue {
+        if type.isLockspaceMessage {
+            message = type == .lockspaceAnnounce ? .lockspaceAnnounce(try LockspaceAnnounce.decode(from: &payload)) : .lockspaceQuery
+        } else if type.rawValue < WireMessageType.hello.rawValue {
             let header = try RecoveryHeader.decode(from: &payload)
             message = try decodeRecovery(type: type, header: header, payload: &payload)
         } else {

@@ -41,6 +41,11 @@ public enum WireMessage: Sendable, Hashable {
     /// A bare cumulative acknowledgement (the value travels in the header).
     case ack
 
+    /// A lockspace's name and shared settings (the header's lockspace id is its global id).
+    case lockspaceAnnounce(LockspaceAnnounce)
+    /// Asks the receiver to announce the lockspace whose id the header carries.
+    case lockspaceQuery
+
     /// The frame type of this message.
     public var type: WireMessageType {
         switch self {
@@ -70,6 +75,8 @@ public enum WireMessage: Sendable, Hashable {
         case .helloReply: return .helloReply
         case .heartbeat: return .heartbeat
         case .ack: return .ack
+        case .lockspaceAnnounce: return .lockspaceAnnounce
+        case .lockspaceQuery: return .lockspaceQuery
         }
     }
 

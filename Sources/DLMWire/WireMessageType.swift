@@ -1,7 +1,7 @@
 // dlmd — DLMWire: the message set of the node-to-node protocol (spec §9.4, §9.5, plus link messages).
 
 /// The type byte of a frame. Lock messages 1...14 follow the kernel's numbering; recovery messages
-/// start at 32 and link-level messages at 64.
+/// start at 32, link-level messages at 64 and lockspace-level messages at 90.
 public enum WireMessageType: UInt8, Sendable, CaseIterable {
     case request = 1
     case convert = 2
@@ -32,9 +32,15 @@ public enum WireMessageType: UInt8, Sendable, CaseIterable {
     case heartbeat = 66
     case ack = 67
 
+    case lockspaceAnnounce = 90
+    case lockspaceQuery = 91
+
     /// Whether frames of this type go through the reliable session (sequence numbers, resend).
     /// Link-level frames are not sequenced; they only carry the cumulative acknowledgement.
-    public var isSequenced: Bool { rawValue < WireMessageType.hello.rawValue }
+    public var isSequenced: Bool { rawValue < WireMessageType.hello.rawValue || isLockspaceMessage }
+
+    /// Whether this is a lockspace-level message (types 90...99: announce and query).
+    public var isLockspaceMessage: Bool { (90...99).contains(rawValue) }
 
     /// Whether this is a lock message (spec §9.4 layout).
     public var isLockMessage: Bool { rawValue <= WireMessageType.purge.rawValue }

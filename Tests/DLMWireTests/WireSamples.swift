@@ -87,6 +87,11 @@ enum WireSamples {
         case .hello: return .hello(Hello(node: 1, clusterName: "alpha", nonce: Array(0..<32), mac: Array(repeating: 0, count: 32), incarnation: 7))
         case .helloReply: return .helloReply(Hello(node: 2, clusterName: "alpha", nonce: Array(32..<64), mac: Array(64..<96)))
         case .heartbeat: return .heartbeat(sentAt: 1_234_567_890)
+        case .lockspaceAnnounce:
+            return .lockspaceAnnounce(LockspaceAnnounce(
+                name: try! LockspaceName("shared"), flags: LockspaceAnnounce.noDirectoryFlag, valueBlockLength: 64,
+                masterWeights: [(node: 2, weight: 1), (node: 3, weight: 0)]))
+        case .lockspaceQuery: return .lockspaceQuery
         default: return .ack
         }
     }
@@ -134,6 +139,7 @@ enum WireSamples {
         m.status = [.none, .waiting, .granted, .converting].randomElement(using: &rng)!
         m.asts = UInt8.random(in: 0...3, using: &rng)
         m.valueBlock = randomValueBlock(using: &rng)
+        m.timeoutCentiseconds = Bool.random(using: &rng) ? rng.next32() : nil
         return m
     }
 
@@ -186,6 +192,15 @@ enum WireSamples {
         case .hello: return .hello(randomHello(using: &rng))
         case .helloReply: return .helloReply(randomHello(using: &rng))
         case .heartbeat: return .heartbeat(sentAt: rng.next())
+        case .lockspaceAnnounce:
+            let length = Int.random(in: 1...Limits.lockspaceNameBytesMax, using: &rng)
+            let name = String((0..<length).map { _ in "abcdefghijklmnopqrstuvwxyz-_0123456789".randomElement(using: &rng)! })
+            let nodes = Set((0..<Int.random(in: 0...20, using: &rng)).map { _ in rng.next32() }).sorted()
+            return .lockspaceAnnounce(LockspaceAnnounce(
+                name: try! LockspaceName(name), flags: UInt32.random(in: 0...1, using: &rng),
+                valueBlockLength: UInt16(8 * Int.random(in: 0...32, using: &rng)),
+                masterWeights: nodes.map { (node: $0, weight: rng.next32()) }))
+        case .lockspaceQuery: return .lockspaceQuery
         default: return .ack
         }
     }
