@@ -24,4 +24,7 @@ public enum Limits {
     public static let peerFrameBytesMax = 65536
     /// Timeout unit of `dlm_ls_lockx` (centiseconds) in nanoseconds.
     public static let timeoutUnitNanoseconds: Int64 = 10_000_000
+    /// Peer messages a node holds, over all lockspace ids it does not know yet, while it asks the
+    /// sender for the lockspace's name (LOCKSPACE_QUERY); beyond it further ones are dropped.
+    public static let unknownLockspaceMessagesMax = 4096
 }

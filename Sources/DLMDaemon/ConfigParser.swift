@@ -19,7 +19,7 @@ public enum ConfigParser {
     /// Names accepted as `name=value` settings.
     public static let knownSettings: Set<String> = [
         "cluster_name", "our_nodeid", "socket", "log_level", "create_uid", "create_gid", "tcp_port", "key_file",
-        "heartbeat_interval_ms", "node_timeout_ms", "recover_timeout_ms", "metrics_listen",
+        "heartbeat_interval_ms", "node_timeout_ms", "recover_timeout_ms", "metrics_listen", "toss_secs",
     ]
 
     /// - Returns: the parsed file.

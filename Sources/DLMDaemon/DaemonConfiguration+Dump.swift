@@ -23,6 +23,7 @@ extension DaemonConfiguration {
         line("heartbeat_interval_ms", "\(heartbeatIntervalMilliseconds)")
         line("node_timeout_ms", "\(nodeTimeoutMilliseconds)")
         line("recover_timeout_ms", "\(recoverTimeoutMilliseconds)")
+        line("toss_secs", "\(tossSeconds)")
         line("metrics_listen", metricsListen?.description ?? "")
         for node in nodes {
             text += "node id=\(node.id) addr=\(node.address) port=\(node.port) weight=\(node.weight)\n"

@@ -20,6 +20,7 @@ extension DLMServer {
             transport.onPeerState = { [unowned self] node, state in
                 self.logger.info("peer link", metadata: ["dlm.node": "\(node)", "dlm.link": "\(state)"])
                 self.service.notePeerState(node, state.description)
+                if state == .up { self.peerLinkUp(node) }
             }
         }.get()
     }
@@ -27,6 +28,14 @@ extension DLMServer {
     func receivedPeer(_ message: WireMessage, lockspace: UInt32, from sender: NodeID) {
         eventLoop.preconditionInEventLoop()
         service.receivePeerMessage(message, lockspace: lockspace, from: sender, now: now, output: &outputs)
+        apply()
+        flushPending()
+    }
+
+    /// A peer's link came up: it is told every lockspace this node has joined.
+    func peerLinkUp(_ peer: NodeID) {
+        eventLoop.preconditionInEventLoop()
+        service.peerLinkUp(peer, output: &outputs)
         apply()
         flushPending()
     }

@@ -27,6 +27,9 @@ public struct ServiceConfiguration: Sendable {
     /// Node settings of lockspaces known by name before any client creates them (the configured
     /// `lockspace` lines); a peer message for one of these joins it on this node implicitly.
     public var knownLockspaces: [LockspaceConfiguration] = []
+    /// How long an inactive resource is kept before it is freed (`toss_secs`); nil keeps
+    /// `Limits.resourceTossDuration`. Applies to every lockspace this node joins.
+    public var tossDuration: Duration?
 
     /// The members the node runs with: `members` plus this node.
     public var effectiveMembers: Set<NodeID> { members.union([nodeID]) }
