@@ -59,7 +59,7 @@ import Testing
         #expect(throws: WireError.malformed(.name)) { try decodeMutated { $0[6] = 0 } }
         #expect(throws: WireError.malformed(.name)) { try decodeMutated { $0[8] = 0xFF } }
         #expect(throws: WireError.malformed(.weights)) { try decodeMutated { $0[10] = 9 } }
-        #expect(throws: WireError.truncated) { try decodeMutated { $0.removeLast() } }
+        #expect(throws: WireError.malformed(.payloadLength)) { try decodeMutated { $0.removeLast() } }
         #expect(try decodeMutated { _ in } != nil)
     }
 
