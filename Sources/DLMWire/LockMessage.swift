@@ -131,7 +131,7 @@ public struct LockMessage: Sendable, Hashable {
         message.name = try buffer.readWireName(count: Int(nameLength))
         message.valueBlock = try buffer.readWireValueBlock(length: valueBlockLength)
         // A 1.0 lock message ends here; 1.1 may append the LKF_TIMEOUT value.
-        if buffer.readableBytes != 0 { message.timeoutCentiseconds = try buffer.readWire() }
+        if buffer.readableBytes == 4 { message.timeoutCentiseconds = try buffer.readWire() }
         try buffer.expectFullyRead()
         return message
     }
