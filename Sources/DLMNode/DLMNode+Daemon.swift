@@ -72,7 +72,7 @@ extension DLMNode {
         defer { lockspaces[lockspace] = ls }
         var effects: [EngineEffect] = []
         ls.engine.purgeHandle(handle, now: now, effects: &effects)
-        ls.closeHandle(handle, now: now, &directives)
+        ls.closeHandle(handle, purging: true, now: now, &directives)
         ls.route(effects, reply: nil, now: now, &directives)
     }
 

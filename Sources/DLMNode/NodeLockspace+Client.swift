@@ -18,7 +18,11 @@ extension NodeLockspace {
             try convert(request, now: now, &directives)
             return (request.lockID, .completionFollows)
         }
-        if request.flags.contains(.orphan) && masterView(request.name) != .local { throw .EOPNOTSUPP }
+        if request.flags.contains(.orphan) {
+            if let adopted = try adoptHolderOrphan(request) { return (adopted, .noCompletion) }
+            // This node's orphans of a name mastered elsewhere are all holder-side ones.
+            if masterView(request.name) != .local { throw .ENOENT }
+        }
         // The lockspace's lock limit counts this node's locks (local and remotely mastered) and the
         // master copies it holds for peers; checked here so the caller gets ENOMEM synchronously.
         if !request.flags.contains(.orphan), locks.count + remoteByEngineID.count >= engine.lockCountMax {
@@ -205,12 +209,12 @@ extension NodeLockspace {
         return .completionFollows
     }
 
-    /// A client handle went away: local-master locks through the engine's close; remote ones are
-    /// force-unlocked with IVVALBLK (PERSISTENT remote locks are not orphaned yet). Nothing more is
-    /// delivered for the handle.
-    mutating func closeHandle(_ handle: UInt64, now: MonotonicInstant, _ directives: inout [NodeDirective]) {
+    /// A client handle went away: local-master locks through the engine's close; granted remote
+    /// PERSISTENT ones become holder-side orphans (`NodeLockspace+Orphans`) unless `purging`; other
+    /// remote ones are force-unlocked with IVVALBLK. Nothing more is delivered for the handle.
+    mutating func closeHandle(_ handle: UInt64, purging: Bool = false, now: MonotonicInstant, _ directives: inout [NodeDirective]) {
         var effects: [EngineEffect] = []
-        engine.closeHandle(handle, now: now, effects: &effects)
+        if !purging { engine.closeHandle(handle, now: now, effects: &effects) }
         for id in locks.keys.sorted() {
             guard var lock = locks[id], lock.owner.handle == handle else { continue }
             lock.silenced = true
@@ -220,6 +224,8 @@ extension NodeLockspace {
                 if engine.lockSnapshot(engineID)?.owner.handle != handle { freeLock(id, now: now) }
             case .awaitingMaster where !lock.inFlight.contains(.request):
                 freeLock(id, now: now)
+            case .remote where !purging && orphanRemote(id, &directives):
+                continue
             case .awaitingMaster, .remote:
                 if lock.inFlight.contains(.request) {
                     locks[id]?.deferredForceUnlock = [.forceUnlock, .invalidateValueBlock]
@@ -232,10 +238,11 @@ extension NodeLockspace {
         touchAllMastered(now: now)
     }
 
-    /// Releases orphans of `pid` (0 = all) held in this node's engine.
+    /// Releases this node's orphans of `pid` (0 = all): those in the engine (mastered here) and the
+    /// holder-side ones of remotely mastered locks.
     mutating func purgeOrphans(pid: UInt32, now: MonotonicInstant, _ directives: inout [NodeDirective]) -> Int {
         var effects: [EngineEffect] = []
-        let released = engine.purgeOrphans(pid: pid, now: now, effects: &effects)
+        let released = engine.purgeOrphans(pid: pid, now: now, effects: &effects) + purgeHolderOrphans(pid: pid, &directives)
         route(effects, reply: nil, now: now, &directives)
         touchAllMastered(now: now)
         return released

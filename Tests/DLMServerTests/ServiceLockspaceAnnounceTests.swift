@@ -33,9 +33,11 @@ struct ServiceLockspaceAnnounceTests {
         }
 
         /// One request of session 1 on `node`; returns its answer after peer traffic settles.
-        mutating func call(_ node: NodeID, _ message: ClientRequest, drop: (WireMessage) -> Bool = { _ in false }) -> DaemonMessage? {
+        mutating func call(
+            _ node: NodeID, _ message: ClientRequest, session: UInt64 = 1, drop: (WireMessage) -> Bool = { _ in false }
+        ) -> DaemonMessage? {
             var output: [ServiceOutput] = []
-            services[node]!.handle(session: 1, frame: RequestFrame(requestID: 9, message: message), now: now, output: &output)
+            services[node]!.handle(session: session, frame: RequestFrame(requestID: 9, message: message), now: now, output: &output)
             return route(output, from: node, answerOf: 9, drop: drop)
         }
 
