@@ -21,6 +21,6 @@ LD_LIBRARY_PATH="$ROOT/clib/build" timeout 60 "$WORK/t_cluster" "$WORK/node1.soc
 # The library's own test programs (the list `make -C clib test` runs), two processes on two nodes.
 tests=$(make -s -C "$ROOT/clib" --no-print-directory print-tests)
 # shellcheck disable=SC2086
-DLMD_EXTERNAL=1 DLMD_SOCKET="$WORK/node1.sock" DLMD_PEER_SOCKET="$WORK/node3.sock" \
+DLMD_EXTERNAL=1 DLMD_SOCKET="$WORK/node1.sock" DLMD_PEER_SOCKET="$WORK/node3.sock" DLMD_PEER_NODEID=3 \
     BUILD="$ROOT/clib/build" TEST_TIMEOUT=40 sh "$ROOT/clib/tests/run.sh" $tests || status=1
 exit $status
