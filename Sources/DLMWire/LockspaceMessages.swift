@@ -92,7 +92,7 @@ public struct LockspaceAnnounce: Sendable, Hashable {
             weights.append((node, weight))
         }
         try buffer.expectFullyRead()
-        guard weights.map(\.node) == weights.map(\.node).sorted() else { throw .malformed(.weights) }
+        guard zip(weights, weights.dropFirst()).allSatisfy({ $0.node < $1.node }) else { throw .malformed(.weights) }
         let announce = LockspaceAnnounce(name: name, flags: flags, valueBlockLength: valueBlockLength, masterWeights: weights)
         try announce.validate()
         return announce

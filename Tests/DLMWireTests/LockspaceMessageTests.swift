@@ -59,6 +59,7 @@ import Testing
         #expect(throws: WireError.malformed(.name)) { try decodeMutated { $0[6] = 0 } }
         #expect(throws: WireError.malformed(.name)) { try decodeMutated { $0[8] = 0xFF } }
         #expect(throws: WireError.malformed(.weights)) { try decodeMutated { $0[10] = 9 } }
+        #expect(throws: WireError.malformed(.weights)) { try decodeMutated { $0[18] = 1 } }  // duplicate node
         #expect(throws: WireError.malformed(.payloadLength)) { try decodeMutated { $0.removeLast() } }
         #expect(try decodeMutated { _ in } != nil)
     }
