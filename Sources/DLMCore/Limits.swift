@@ -27,4 +27,7 @@ public enum Limits {
     /// Client calls one lockspace queues while recovery runs (stopped or rebuilding); past this the
     /// call fails with EAGAIN ("recovery queue full").
     public static let recoveryQueuedCallsMax = 65_536
+    /// Peer messages a node holds, over all lockspace ids it does not know yet, while it asks the
+    /// sender for the lockspace's name (LOCKSPACE_QUERY); beyond it further ones are dropped.
+    public static let unknownLockspaceMessagesMax = 4096
 }

@@ -21,7 +21,7 @@ public enum ConfigParser {
     public static let knownSettings: Set<String> = [
         "cluster_name", "our_nodeid", "socket", "log_level", "create_uid", "create_gid", "tcp_port", "key_file",
         "heartbeat_interval_ms", "node_timeout_ms", "recover_timeout_ms", "metrics_listen", "heartbeat_interval",
-        "failure_timeout", "enable_fencing", "two_node", "fence_timeout",
+        "failure_timeout", "enable_fencing", "two_node", "fence_timeout", "toss_secs",
     ]
 
     /// - Returns: the parsed file.

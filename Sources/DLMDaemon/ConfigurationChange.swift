@@ -73,6 +73,7 @@ public struct ConfigurationChange: Sendable, Equatable {
             ("node_timeout_ms", old.nodeTimeoutMilliseconds == new.nodeTimeoutMilliseconds),
             ("recover_timeout_ms", old.recoverTimeoutMilliseconds == new.recoverTimeoutMilliseconds),
             ("metrics_listen", old.metricsListen == new.metricsListen),
+            ("toss_secs", old.tossSeconds == new.tossSeconds),
             ("node lines", old.nodes.map(\.withoutLine) == new.nodes.map(\.withoutLine)),
             ("fence_all", old.fenceAll == new.fenceAll),
             ("device and connect lines", old.devices == new.devices && old.connects == new.connects),

@@ -23,6 +23,7 @@ extension DaemonConfiguration {
         line("heartbeat_interval_ms", "\(heartbeatIntervalMilliseconds)")
         line("node_timeout_ms", "\(nodeTimeoutMilliseconds)")
         line("recover_timeout_ms", "\(recoverTimeoutMilliseconds)")
+        line("toss_secs", "\(tossSeconds)")
         line("metrics_listen", metricsListen?.description ?? "")
         line("heartbeat_interval", "\(heartbeatInterval)")
         line("failure_timeout", "\(failureTimeout)")

@@ -30,6 +30,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var heartbeatIntervalMilliseconds: UInt32 = 1000
     public var nodeTimeoutMilliseconds: UInt32 = 5000
     public var recoverTimeoutMilliseconds: UInt32 = 30000
+    /// Seconds an unused resource stays on the toss list before it is freed and removed from the
+    /// directory (`toss_secs`, as in dlm.conf).
+    public var tossSeconds: UInt32 = 10
     /// Where the Prometheus metrics endpoint listens (`metrics_listen=HOST:PORT`); nil = off.
     public var metricsListen: ListenAddress?
     public var nodes: [NodeEntry] = []
@@ -105,6 +108,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         case "heartbeat_interval_ms":
             heartbeatIntervalMilliseconds = try ConfigParser.number(value, name, line: line, range: 10...60000)
         case "node_timeout_ms": nodeTimeoutMilliseconds = try ConfigParser.number(value, name, line: line, range: 100...600_000)
+        case "toss_secs": tossSeconds = try ConfigParser.number(value, name, line: line, range: 1...3600)
         case "metrics_listen": metricsListen = try ListenAddress(parsing: value, line: line)
         case "heartbeat_interval": heartbeatInterval = try ConfigParser.number(value, name, line: line, range: 10...60000)
         case "failure_timeout": failureTimeout = try ConfigParser.number(value, name, line: line, range: 50...600_000)
@@ -171,6 +175,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             nodeID: nodeID, clusterName: clusterName, createUIDs: createUIDs, createGIDs: createGIDs,
             configurationText: dumpText())
         service.members = Set(nodes.map(\.id))
+        service.tossDuration = .seconds(Int64(tossSeconds))
         service.knownLockspaces = lockspaces.compactMap { entry in
             guard let name = try? LockspaceName(entry.name) else { return nil }
             var weights: [NodeID: UInt32] = [:]

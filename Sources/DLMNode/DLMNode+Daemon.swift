@@ -43,6 +43,12 @@ extension DLMNode {
     /// Whether the lockspace with global id `id` is joined.
     public func hasJoined(lockspace id: UInt32) -> Bool { lockspaces[id] != nil }
 
+    /// The configuration a joined lockspace runs with (nil when not joined).
+    public func configuration(ofLockspace id: UInt32) -> LockspaceConfiguration? { lockspaces[id]?.configuration }
+
+    /// Global ids of every joined lockspace, sorted.
+    public var joinedLockspaces: [UInt32] { lockspaces.keys.sorted() }
+
     /// Forgets a lockspace and everything in it (its locks vanish without callbacks). The daemon
     /// only does this when no peer can depend on it (a one-node membership).
     public mutating func leaveLockspace(_ id: UInt32) {
@@ -73,7 +79,7 @@ extension DLMNode {
         defer { lockspaces[lockspace] = ls }
         var effects: [EngineEffect] = []
         ls.engine.purgeHandle(handle, now: now, effects: &effects)
-        ls.closeHandle(handle, now: now, &directives)
+        ls.closeHandle(handle, purging: true, now: now, &directives)
         ls.route(effects, reply: nil, now: now, &directives)
     }
 

@@ -100,13 +100,24 @@ public struct DLMNode: Sendable {
         }
     }
 
-    /// `dlm_ls_purge`: releases the orphans of `pid` (0 = all) mastered on this node. Remote
-    /// PERSISTENT locks are never orphaned yet (a closed handle force-unlocks them), so no PURGE
-    /// message is needed.
+    /// `dlm_ls_purge` naming this node: releases this node's orphans of `pid` (0 = all), those of
+    /// locks mastered here and the holder-side orphans of remotely mastered ones.
     /// - Returns: how many orphans were released.
     @discardableResult
     public mutating func purgeOrphans(lockspace: UInt32, pid: UInt32, now: MonotonicInstant, directives: inout [NodeDirective]) -> Int {
         (try? withLockspace(lockspace) { (ls) throws(DLMErrno) in ls.purgeOrphans(pid: pid, now: now, &directives) }) ?? 0
+    }
+
+    /// `dlm_ls_purge` naming another member: a PURGE message asks `owner` to release its orphans of
+    /// `pid` (0 = all) in this lockspace (orphans stay on the node their process ran on).
+    /// - Throws: `EINVAL` when `owner` is not another member, `ENOENT` when the lockspace is not joined.
+    public mutating func sendPurge(lockspace: UInt32, owner: NodeID, pid: UInt32, directives: inout [NodeDirective]) throws(DLMErrno) {
+        guard owner != nodeID, membership.members.contains(owner) else { throw .EINVAL }
+        guard lockspaces[lockspace] != nil else { throw .ENOENT }
+        var message = LockMessage(name: NodeLockspace.emptyName)
+        message.node = owner
+        message.pid = pid
+        directives.append(.send(to: owner, lockspace: lockspace, message: .purge(message)))
     }
 
     /// A decoded lock message from peer `sender`. Messages for unknown lockspaces or locks are ignored.

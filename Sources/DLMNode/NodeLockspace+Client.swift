@@ -19,7 +19,11 @@ extension NodeLockspace {
             try convert(request, now: now, &directives)
             return (request.lockID, .completionFollows)
         }
-        if request.flags.contains(.orphan) && masterView(request.name) != .local { throw .EOPNOTSUPP }
+        if request.flags.contains(.orphan) {
+            if let adopted = try adoptHolderOrphan(request) { return (adopted, .noCompletion) }
+            // This node's orphans of a name mastered elsewhere are all holder-side ones.
+            if masterView(request.name) != .local { throw .ENOENT }
+        }
         // The lockspace's lock limit counts this node's locks (local and remotely mastered) and the
         // master copies it holds for peers; checked here so the caller gets ENOMEM synchronously.
         if !request.flags.contains(.orphan), locks.count + remoteByEngineID.count >= engine.lockCountMax {
@@ -118,6 +122,7 @@ extension NodeLockspace {
         message.requestedMode = request.mode
         message.asts = request.wantsBlockingCallbacks ? 3 : 1
         if request.flags.contains(.valueBlock) { message.valueBlock = lock.valueBlock }
+        if request.flags.contains(.timeout) { message.timeoutCentiseconds = request.timeoutCentiseconds }
         let isDown = LockMode.isDownConversion(from: held, to: request.mode)
         if !isDown { lock.inFlight.insert(.convert) }
         locks[lock.id] = lock
@@ -206,12 +211,12 @@ extension NodeLockspace {
         return .completionFollows
     }
 
-    /// A client handle went away: local-master locks through the engine's close; remote ones are
-    /// force-unlocked with IVVALBLK (PERSISTENT remote locks are not orphaned yet). Nothing more is
-    /// delivered for the handle.
-    mutating func closeHandle(_ handle: UInt64, now: MonotonicInstant, _ directives: inout [NodeDirective]) {
+    /// A client handle went away: local-master locks through the engine's close; granted remote
+    /// PERSISTENT ones become holder-side orphans (`NodeLockspace+Orphans`) unless `purging`; other
+    /// remote ones are force-unlocked with IVVALBLK. Nothing more is delivered for the handle.
+    mutating func closeHandle(_ handle: UInt64, purging: Bool = false, now: MonotonicInstant, _ directives: inout [NodeDirective]) {
         var effects: [EngineEffect] = []
-        engine.closeHandle(handle, now: now, effects: &effects)
+        if !purging { engine.closeHandle(handle, now: now, effects: &effects) }
         for id in locks.keys.sorted() {
             guard var lock = locks[id], lock.owner.handle == handle else { continue }
             lock.silenced = true
@@ -221,6 +226,8 @@ extension NodeLockspace {
                 if engine.lockSnapshot(engineID)?.owner.handle != handle { freeLock(id, now: now) }
             case .awaitingMaster where !lock.inFlight.contains(.request):
                 freeLock(id, now: now)
+            case .remote where !purging && orphanRemote(id, &directives):
+                continue
             case .awaitingMaster, .remote:
                 if lock.inFlight.contains(.request) {
                     locks[id]?.deferredForceUnlock = [.forceUnlock, .invalidateValueBlock]
@@ -233,10 +240,11 @@ extension NodeLockspace {
         touchAllMastered(now: now)
     }
 
-    /// Releases orphans of `pid` (0 = all) held in this node's engine.
+    /// Releases this node's orphans of `pid` (0 = all): those in the engine (mastered here) and the
+    /// holder-side ones of remotely mastered locks.
     mutating func purgeOrphans(pid: UInt32, now: MonotonicInstant, _ directives: inout [NodeDirective]) -> Int {
         var effects: [EngineEffect] = []
-        let released = engine.purgeOrphans(pid: pid, now: now, effects: &effects)
+        let released = engine.purgeOrphans(pid: pid, now: now, effects: &effects) + purgeHolderOrphans(pid: pid, &directives)
         route(effects, reply: nil, now: now, &directives)
         touchAllMastered(now: now)
         return released

@@ -21,6 +21,7 @@ extension NodeLockspace {
         case .lookup(let m): onLookup(m, from: sender, now: now, &directives)
         case .remove(let m): onRemove(m, from: sender)
         case .lookupReply(let m): onLookupReply(m, from: sender, now: now, &directives)
+        case .purge(let m): onPurge(m, now: now, &directives)
         default: break
         }
     }

@@ -22,7 +22,7 @@ extension NodeLockspace {
             owner: LockOwner(node: sender, pid: message.pid, handle: Self.remoteHandle(sender)),
             name: message.name, mode: mode, flags: flags,
             valueBlock: flags.contains(.valueBlock) ? ValueBlock(zeroed: configuration.valueBlockLength) : nil,
-            wantsBlockingCallbacks: message.asts & 2 != 0)
+            wantsBlockingCallbacks: message.asts & 2 != 0, timeoutCentiseconds: message.timeoutCentiseconds ?? 0)
         var effects: [EngineEffect] = []
         let engineID: LockID
         do {
@@ -56,7 +56,8 @@ extension NodeLockspace {
         if flags.contains(.valueBlock) && block == nil { block = ValueBlock(zeroed: configuration.valueBlockLength) }
         let request = LockRequest(
             owner: copy.owner, name: copy.resource, mode: mode, flags: flags, lockID: message.remoteID,
-            valueBlock: block, wantsBlockingCallbacks: message.asts & 2 != 0)
+            valueBlock: block, wantsBlockingCallbacks: message.asts & 2 != 0,
+            timeoutCentiseconds: message.timeoutCentiseconds ?? 0)
         var effects: [EngineEffect] = []
         do {
             _ = try engine.lock(request, now: now, effects: &effects)

@@ -194,6 +194,7 @@ extension NodeLockspace {
         message.requestedMode = lock.request.mode
         message.asts = lock.request.wantsBlockingCallbacks ? 3 : 1
         message.hash = NameHash.hash(lock.name)
+        if lock.request.flags.contains(.timeout) { message.timeoutCentiseconds = lock.request.timeoutCentiseconds }
         return message
     }
 

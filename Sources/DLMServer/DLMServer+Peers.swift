@@ -27,7 +27,7 @@ extension DLMServer {
             transport.onPeerState = { [unowned self] node, state in
                 self.logger.info("peer link", metadata: ["dlm.node": "\(node)", "dlm.link": "\(state)"])
                 self.service.notePeerState(node, state.description)
-                if state != .up { self.service.membershipLinkDown(node) }
+                if state == .up { self.peerLinkUp(node) } else { self.service.membershipLinkDown(node) }
             }
         }.get()
     }
@@ -36,6 +36,14 @@ extension DLMServer {
         eventLoop.preconditionInEventLoop()
         service.receivePeerMessage(message, lockspace: lockspace, from: sender, generation: generation, now: now, output: &outputs)
         afterMembership()
+    }
+
+    /// A peer's link came up: it is told every lockspace this node has joined.
+    func peerLinkUp(_ peer: NodeID) {
+        eventLoop.preconditionInEventLoop()
+        service.peerLinkUp(peer, output: &outputs)
+        apply()
+        flushPending()
     }
 
     /// Hands one node message to the transport; a failure (unknown peer, full queue, shut down) is

@@ -8,22 +8,12 @@ import DLMWire
 extension LockspaceService {
     /// Joins `name` on the node (no-op when already joined), with the configured node settings when
     /// it is a configured lockspace, else directory mode, equal weights and `valueBlockLength`.
-    mutating func joinNode(_ name: LockspaceName, valueBlockLength: Int) throws(DLMErrno) {
-        var settings = configuration.knownLockspaces.first { $0.name == name }
-            ?? LockspaceConfiguration(name: name, valueBlockLength: valueBlockLength)
-        settings.lockCountMax = configuration.locksPerLockspaceMax
-        knownNames[settings.globalID] = name
-        let joining = !node.hasJoined(lockspace: settings.globalID)
-        try node.joinLockspace(settings)
-        // Before the first view, and while outside a quorate view, a new lockspace waits like the others.
-        if joining, let state = membership {
-            if state.agent.view.generation == 0 || node.generation == 0 {
-                node.stopLockspaces()
-            } else if !state.agent.quorate {
-                node.quorumLost()
-            }
-            _ = node.takeRecoveryEvents()
-        }
+    mutating func joinNode(
+        _ name: LockspaceName, valueBlockLength: Int, noDirectory: Bool = false, announce: Bool = true
+    ) throws(DLMErrno) {
+        let settings = configuration.knownLockspaces.first { $0.name == name }
+            ?? LockspaceConfiguration(name: name, noDirectory: noDirectory, valueBlockLength: valueBlockLength)
+        try joinNode(settings, announce: announce)
     }
 
     /// One lock message from peer `sender`. A message for a lockspace this node has not joined yet
@@ -36,15 +26,15 @@ extension LockspaceService {
         if let generation, answerForeignDone(message, lockspace: lockspace, from: sender, generation: generation, output: &output) {
             return
         }
+        if message.type.isLockspaceMessage {
+            return receiveLockspaceMessage(message, lockspace: lockspace, from: sender, now: now, output: &output)
+        }
         if !node.hasJoined(lockspace: lockspace) {
             guard let name = knownNames[lockspace] else {
-                logger.warning(
-                    "peer message for an unknown lockspace dropped",
-                    metadata: ["dlm.node": "\(sender)", "dlm.lockspace.id": "\(Self.hex(lockspace, width: 8))"])
-                return
+                return holdForUnknownLockspace(message, lockspace: lockspace, from: sender, generation: generation, output: &output)
             }
             do {
-                try joinNode(name, valueBlockLength: Limits.valueBlockBytesDefault)
+                try joinNode(name, valueBlockLength: Limits.valueBlockBytesDefault, announce: false)
                 logger.info("lockspace joined for a peer", metadata: ["dlm.lockspace": "\(name)", "dlm.node": "\(sender)"])
             } catch {
                 logger.error("lockspace join failed", metadata: ["dlm.lockspace": "\(name)", "dlm.errno": "\(error)"])

@@ -60,9 +60,10 @@ extension LockspaceService {
         directives.removeAll(keepingCapacity: true)
         do throws(DLMErrno) {
             let (name, credentials) = try boundLockspace(session)
-            guard nodeID == 0 || nodeID == configuration.nodeID else { throw .EINVAL }
             let id = lockspaces[name]!.globalID
-            if pid == credentials.pid {
+            if nodeID != 0 && nodeID != configuration.nodeID {
+                try node.sendPurge(lockspace: id, owner: nodeID, pid: pid, directives: &directives)
+            } else if pid == credentials.pid {
                 node.purgeHandle(lockspace: id, handle: session, now: now, directives: &directives)
             } else {
                 node.purgeOrphans(lockspace: id, pid: pid, now: now, directives: &directives)

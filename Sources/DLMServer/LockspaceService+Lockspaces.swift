@@ -24,7 +24,7 @@ extension LockspaceService {
                 guard lockspaces.count < Limits.lockspacesMax else { throw .ENOMEM }
                 let mode = create.mode == 0 ? 0o600 : create.mode & 0o777
                 let flags = create.flags.subtracting([.newExclusive, .timeWarn])
-                try joinNode(name, valueBlockLength: length)
+                try joinNode(name, valueBlockLength: length, noDirectory: create.flags.contains(.noDirectory))
                 lockspaces[name] = Lockspace(
                     name: name, flags: flags, mode: mode, owner: state.credentials, valueBlockLength: length)
                 logger.debug("lockspace created", metadata: ["dlm.lockspace": "\(name)", "dlm.client.pid": "\(state.credentials.pid)"])

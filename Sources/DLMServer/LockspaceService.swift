@@ -34,6 +34,12 @@ public struct LockspaceService {
     public internal(set) var node: DLMNode
     /// Lockspace names by global id: configured ones, `default`, and every one created here.
     var knownNames: [UInt32: LockspaceName] = [:]
+    /// Peer messages for lockspace ids not known yet, held until the sender's ANNOUNCE names them.
+    var heldUnknown: [UInt32: [HeldPeerMessage]] = [:]
+    /// Total messages in `heldUnknown` (bounded by `Limits.unknownLockspaceMessagesMax`).
+    var heldUnknownCount = 0
+    /// Lockspaces a local create joined that are still to be announced to the peers.
+    var announceQueue: [UInt32] = []
     /// Link state of each peer as the transport last reported it (`status` output).
     var peerStates: [NodeID: String] = [:]
     /// Reused scratch array for node directives (no allocation per request once warm).
@@ -119,6 +125,7 @@ public struct LockspaceService {
         switch frame.message {
         case .createLockspace(let create):
             reply(session, requestID, createLockspace(session: session, state: state, create: create), &output)
+            announceQueued(&output)
         case .openLockspace(let name):
             reply(session, requestID, openLockspace(session: session, state: state, name: name), &output)
         case .releaseLockspace(let force):

@@ -29,6 +29,9 @@ public struct ServiceConfiguration: Sendable {
     public var knownLockspaces: [LockspaceConfiguration] = []
     /// Dynamic membership (views, quorum, fencing, recovery); nil keeps the configured members static.
     public var membership: MembershipSettings?
+    /// How long an inactive resource is kept before it is freed (`toss_secs`); nil keeps
+    /// `Limits.resourceTossDuration`. Applies to every lockspace this node joins.
+    public var tossDuration: Duration?
 
     /// The members the node runs with: `members` plus this node.
     public var effectiveMembers: Set<NodeID> { members.union([nodeID]) }

@@ -48,6 +48,9 @@ public struct LockMessage: Sendable, Hashable {
     public var name: ResourceName
     /// Lock value block, when the operation carries one.
     public var valueBlock: ValueBlock?
+    /// LKF_TIMEOUT of a REQUEST or CONVERT in centiseconds (protocol 1.1, additive: a trailing u32
+    /// after the LVB, present only when non-nil; a 1.0 peer never sends it).
+    public var timeoutCentiseconds: UInt32?
 
     /// Bytes before the name.
     public static let fixedBytes = 48
@@ -76,7 +79,9 @@ public struct LockMessage: Sendable, Hashable {
     }
 
     /// Encoded payload length.
-    var encodedBytes: Int { Self.fixedBytes + name.bytes.count + (valueBlock?.count ?? 0) }
+    var encodedBytes: Int {
+        Self.fixedBytes + name.bytes.count + (valueBlock?.count ?? 0) + (timeoutCentiseconds == nil ? 0 : 4)
+    }
 
     /// Appends the payload (layout in docs/protocol.md).
     func encode(into buffer: inout ByteBuffer) {
@@ -99,6 +104,7 @@ public struct LockMessage: Sendable, Hashable {
         buffer.writeWire(WireCodec.valueBlockLength(valueBlock))
         buffer.writeBytes(name.bytes)
         if let valueBlock { buffer.writeBytes(valueBlock.bytes) }
+        if let timeoutCentiseconds { buffer.writeWire(timeoutCentiseconds) }
     }
 
     /// Reads a payload that must fill `buffer` exactly.
@@ -124,6 +130,8 @@ public struct LockMessage: Sendable, Hashable {
         let valueBlockLength: UInt16 = try buffer.readWire()
         message.name = try buffer.readWireName(count: Int(nameLength))
         message.valueBlock = try buffer.readWireValueBlock(length: valueBlockLength)
+        // A 1.0 lock message ends here; 1.1 may append the LKF_TIMEOUT value.
+        if buffer.readableBytes == 4 { message.timeoutCentiseconds = try buffer.readWire() }
         try buffer.expectFullyRead()
         return message
     }

@@ -14,6 +14,7 @@ extension WireMessage {
         case .lockTransfer(_, let lock), .lockTransferReply(_, let lock): try lock.validate()
         case .hello(let hello), .helloReply(let hello): try hello.validate()
         case .viewStop(let view), .viewCommit(let view): try view.validate()
+        case .lockspaceAnnounce(let announce): try announce.validate()
         default: break
         }
     }
@@ -32,6 +33,7 @@ extension WireMessage {
         case .lockTransfer(_, let lock), .lockTransferReply(_, let lock): return header + lock.encodedBytes
         case .hello(let hello), .helloReply(let hello): return hello.encodedBytes
         case .heartbeat: return 8
+        case .lockspaceAnnounce(let announce): return announce.encodedBytes
         default: return 0
         }
     }
@@ -62,6 +64,8 @@ extension WireMessage {
             hello.encode(into: &buffer)
         case .heartbeat(let sentAt):
             buffer.writeWire(sentAt)
+        case .lockspaceAnnounce(let announce):
+            announce.encode(into: &buffer)
         default:
             break
         }
@@ -78,6 +82,8 @@ extension WireMessage {
         let message: WireMessage
         if type.isMembership {
             message = try decodeView(type: type, payload: &payload)
+        } else if type.isLockspaceMessage {
+            message = type == .lockspaceAnnounce ? .lockspaceAnnounce(try LockspaceAnnounce.decode(from: &payload)) : .lockspaceQuery
         } else if type.rawValue < WireMessageType.hello.rawValue {
             let header = try RecoveryHeader.decode(from: &payload)
             message = try decodeRecovery(type: type, header: header, payload: &payload)

@@ -53,6 +53,10 @@ public enum WireMessage: Sendable, Hashable {
     case viewCommit(ViewPayload)
     /// A departed member incarnation was fenced (by an agent or an operator's fence_ack).
     case viewFenced(ViewMember)
+    /// A lockspace's name and shared settings (the header's lockspace id is its global id).
+    case lockspaceAnnounce(LockspaceAnnounce)
+    /// Asks the receiver to announce the lockspace whose id the header carries.
+    case lockspaceQuery
 
     /// The frame type of this message.
     public var type: WireMessageType {
@@ -89,6 +93,8 @@ public enum WireMessage: Sendable, Hashable {
         case .viewNack: return .viewNack
         case .viewCommit: return .viewCommit
         case .viewFenced: return .viewFenced
+        case .lockspaceAnnounce: return .lockspaceAnnounce
+        case .lockspaceQuery: return .lockspaceQuery
         }
     }
 

@@ -1,7 +1,7 @@
 // dlmd — DLMWire: the message set of the node-to-node protocol (spec §9.4, §9.5, plus link messages).
 
 /// The type byte of a frame. Lock messages 1...14 follow the kernel's numbering; recovery messages
-/// start at 32 and link-level messages at 64.
+/// start at 32, link-level messages at 64 and lockspace-level messages at 90.
 public enum WireMessageType: UInt8, Sendable, CaseIterable {
     case request = 1
     case convert = 2
@@ -45,16 +45,25 @@ public enum WireMessageType: UInt8, Sendable, CaseIterable {
     /// A departed member incarnation was fenced (1.2).
     case viewFenced = 85
 
+    /// A lockspace's name and shared settings (1.2).
+    case lockspaceAnnounce = 90
+    /// Asks the receiver to announce the lockspace the header names (1.2).
+    case lockspaceQuery = 91
+
     /// Whether frames of this type go through the reliable session (sequence numbers, resend).
     /// Link-level frames (64...79 and the membership heartbeat) are not sequenced; they only carry the
-    /// cumulative acknowledgement. The membership view-change messages (81...89) are sequenced.
-    public var isSequenced: Bool { rawValue < WireMessageType.hello.rawValue || isViewChange }
+    /// cumulative acknowledgement. The membership view-change messages (81...89) and the lockspace
+    /// messages (90...99) are sequenced.
+    public var isSequenced: Bool { rawValue < WireMessageType.hello.rawValue || isViewChange || isLockspaceMessage }
 
     /// Whether this is a membership message (80...89, protocol 1.2).
     public var isMembership: Bool { (80...89).contains(rawValue) }
 
     /// A sequenced membership message (view change or fencing notice, 81...89).
     public var isViewChange: Bool { (81...89).contains(rawValue) }
+
+    /// Whether this is a lockspace-level message (types 90...99: announce and query).
+    public var isLockspaceMessage: Bool { (90...99).contains(rawValue) }
 
     /// Whether this is a lock message (spec §9.4 layout).
     public var isLockMessage: Bool { rawValue <= WireMessageType.purge.rawValue }

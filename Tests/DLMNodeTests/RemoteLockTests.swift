@@ -93,7 +93,8 @@ import Testing
 }
 
 /// Handle close and orphans on the node: local PERSISTENT locks become orphans that a new handle
-/// adopts; remote locks of a closed handle are force-unlocked and nothing more is delivered.
+/// adopts; remote non-PERSISTENT locks of a closed handle are force-unlocked and nothing more is
+/// delivered; a remote PERSISTENT lock stays as a holder-side orphan, adopted or purged on its node.
 @Suite struct HandleCloseTests {
     @Test func closeOrphansLocalPersistentAndReleasesRemoteLocks() throws {
         var bench = NodeBench(nodes: 2)
@@ -116,8 +117,30 @@ import Testing
         #expect(bench.nodes[1]!.resourceSnapshot(lockspace: bench.lockspace, name: local)?.granted.first?.isOrphan == true)
         let adopted = try bench.lock(1, local, .pr, flags: .orphan, handle: 6)
         #expect(bench.nodes[1]!.holderView(lockspace: bench.lockspace, lockID: adopted)?.granted == .pr)
-        #expect(throws: DLMErrno.EOPNOTSUPP) { try bench.lock(1, remote, .pr, flags: .orphan, handle: 6) }
+        #expect(throws: DLMErrno.ENOENT) { try bench.lock(1, remote, .pr, flags: .orphan, handle: 6) }
         try bench.unlock(1, adopted)
         #expect(bench.nodes[1]!.purgeOrphans(lockspace: bench.lockspace, pid: 0, now: bench.now, directives: &directives) == 0)
+    }
+
+    @Test func remotePersistentLockBecomesAHolderSideOrphan() throws {
+        var bench = NodeBench(nodes: 2)
+        let remote = bench.name(directoryNode: 2)
+        _ = try bench.lock(2, remote, .nl)
+        bench.settle()
+        _ = try bench.lock(1, remote, .pr, flags: .persistent, handle: 5)
+        bench.settle()
+        var directives: [NodeDirective] = []
+        bench.nodes[1]!.closeHandle(lockspace: bench.lockspace, handle: 5, now: bench.now, directives: &directives)
+        #expect(directives.isEmpty, "nothing is sent for a granted PERSISTENT lock")
+        #expect(bench.nodes[2]!.resourceSnapshot(lockspace: bench.lockspace, name: remote)?.granted.count == 2)
+        #expect(throws: DLMErrno.EAGAIN) { try bench.lock(1, remote, .ex, flags: .orphan, handle: 6) }
+        let adopted = try bench.lock(1, remote, .pr, flags: [.orphan, .persistent], handle: 6)
+        #expect(bench.nodes[1]!.lockOwner(lockspace: bench.lockspace, lockID: adopted)?.handle == 6)
+        bench.nodes[1]!.closeHandle(lockspace: bench.lockspace, handle: 6, now: bench.now, directives: &directives)
+        #expect(bench.nodes[1]!.purgeOrphans(lockspace: bench.lockspace, pid: 0, now: bench.now, directives: &directives) == 1)
+        bench.absorb(directives, from: 1)
+        bench.settle()
+        #expect(bench.nodes[2]!.resourceSnapshot(lockspace: bench.lockspace, name: remote)?.granted.count == 1)
+        #expect(bench.nodes[1]!.clientLockCount(lockspace: bench.lockspace) == 0)
     }
 }

@@ -93,6 +93,11 @@ enum WireSamples {
         case .viewNack: return .viewNack(highest: 11)
         case .viewCommit: return .viewCommit(viewPayload)
         case .viewFenced: return .viewFenced(ViewMember(node: 3, incarnation: 0x0a0b_0c0d))
+        case .lockspaceAnnounce:
+            return .lockspaceAnnounce(LockspaceAnnounce(
+                name: try! LockspaceName("shared"), flags: LockspaceAnnounce.noDirectoryFlag, valueBlockLength: 64,
+                masterWeights: [(node: 2, weight: 1), (node: 3, weight: 0)]))
+        case .lockspaceQuery: return .lockspaceQuery
         default: return .ack
         }
     }
@@ -143,6 +148,7 @@ enum WireSamples {
         m.status = [.none, .waiting, .granted, .converting].randomElement(using: &rng)!
         m.asts = UInt8.random(in: 0...3, using: &rng)
         m.valueBlock = randomValueBlock(using: &rng)
+        m.timeoutCentiseconds = Bool.random(using: &rng) ? rng.next32() : nil
         return m
     }
 
@@ -203,6 +209,15 @@ enum WireSamples {
         case .viewStopAck: return .viewStopAck(generation: rng.next())
         case .viewNack: return .viewNack(highest: rng.next())
         case .viewFenced: return .viewFenced(ViewMember(node: rng.next32(), incarnation: rng.next32()))
+        case .lockspaceAnnounce:
+            let length = Int.random(in: 1...Limits.lockspaceNameBytesMax, using: &rng)
+            let name = String((0..<length).map { _ in "abcdefghijklmnopqrstuvwxyz-_0123456789".randomElement(using: &rng)! })
+            let nodes = Set((0..<Int.random(in: 0...20, using: &rng)).map { _ in rng.next32() }).sorted()
+            return .lockspaceAnnounce(LockspaceAnnounce(
+                name: try! LockspaceName(name), flags: UInt32.random(in: 0...1, using: &rng),
+                valueBlockLength: UInt16(8 * Int.random(in: 0...32, using: &rng)),
+                masterWeights: nodes.map { (node: $0, weight: rng.next32()) }))
+        case .lockspaceQuery: return .lockspaceQuery
         default: return .ack
         }
     }

@@ -5,9 +5,13 @@
 # no daemon run (the summary says so). Each program's PASS/FAIL lines are counted; a program that
 # dies without a FAIL line counts as one failure. Ends with "N passed, M failed"; exit 1 on any
 # failure. Usage: DLMD=... BUILD=... sh tests/run.sh t_sync t_poll ...
+# Cluster runs: DLMD_EXTERNAL=1 with DLMD_SOCKET (and DLMD_PEER_SOCKET, another node's socket)
+# runs every program against daemons started elsewhere (scripts/cluster-c-test.sh); nothing is
+# started or stopped here.
 set -u
 BUILD=${BUILD:-$(pwd)/build}
 DLMD=${DLMD:-}
+EXTERNAL=${DLMD_EXTERNAL:-}
 # make -C clib runs us from clib/: accept a DLMD relative to the top directory as well
 if [ -n "$DLMD" ] && [ ! -x "$DLMD" ] && [ -x "../$DLMD" ]; then DLMD="../$DLMD"; fi
 if [ -n "$DLMD" ]; then DLMD=$(cd "$(dirname "$DLMD")" && pwd)/$(basename "$DLMD"); fi
@@ -77,7 +81,14 @@ start_daemon() {
 }
 
 not_run=""
-if [ -n "$DLMD" ]; then
+if [ -n "$EXTERNAL" ]; then
+	if [ ! -S "${DLMD_SOCKET:-}" ]; then
+		echo "FAIL run.sh: DLMD_EXTERNAL needs DLMD_SOCKET to name a live socket"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	DLMD=external
+elif [ -n "$DLMD" ]; then
 	if ! start_daemon; then
 		echo "0 passed, 1 failed"
 		exit 1

@@ -1,7 +1,8 @@
 /*
  * t_bast.c — blocking callbacks between two processes: the parent holds EX with a bast; a forked
  * child requests EX on the same resource and waits; the parent's bast runs on its AST thread,
- * the parent unlocks, and the child's AST reports the grant (status 0) back through a pipe.
+ * the parent unlocks, and the child's AST reports the grant (status 0) back through a pipe. With
+ * DLMD_PEER_SOCKET (cluster runs) the child runs on another node and creates the lockspace there.
  */
 #include <errno.h>
 #include <string.h>
@@ -13,7 +14,9 @@
 static void child(const char *name, int report_fd)
 {
 	alarm(10);
-	dlm_lshandle_t ls = dlm_open_lockspace(name);
+	/* On a cluster run the child is on another node, where the lockspace must be created (joined). */
+	int remote = use_peer_node();
+	dlm_lshandle_t ls = remote ? dlm_create_lockspace(name, 0666) : dlm_open_lockspace(name);
 	char r = 'o';
 	if (ls && dlm_ls_pthread_init(ls) == 0) {
 		struct dlm_lksb l;
@@ -27,7 +30,10 @@ static void child(const char *name, int report_fd)
 		if (r == 'y' && (dlm_ls_unlock_wait(ls, l.sb_lkid, 0, &l) != 0 ||
 				 l.sb_status != EUNLOCK))
 			r = 'u';
-		dlm_close_lockspace(ls);
+		if (remote)
+			dlm_release_lockspace(name, ls, 0);
+		else
+			dlm_close_lockspace(ls);
 	}
 	_exit(write(report_fd, &r, 1) == 1 ? 0 : 1);
 }

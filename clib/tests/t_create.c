@@ -1,7 +1,7 @@
 /*
  * t_create.c — lockspace creation: a second dlm_new_lockspace with DLM_LSFL_NEWEXCL is EEXIST;
  * without it two processes (fork) both create — join — the same lockspace while both hold it,
- * and both releases succeed.
+ * and both releases succeed (with DLMD_PEER_SOCKET the child joins from another node).
  */
 #include <errno.h>
 #include <string.h>
@@ -38,6 +38,7 @@ static void two_processes(void)
 	pid_t pid = fork();
 	if (pid == 0) {
 		alarm(10);
+		use_peer_node();
 		dlm_lshandle_t cls = dlm_create_lockspace(name, 0600);
 		char ok = cls != NULL ? 'y' : 'n';
 		if (write(to_parent[1], &ok, 1) != 1)

@@ -2,7 +2,8 @@
  * t_lvb.c — lock value blocks: an EX holder's LVB, written by a down-conversion with VALBLK, is
  * read by the next PR request; an LVB carried on an unlock from EX with VALBLK is written too
  * (dlmd sends the caller's LVB on unlock). A third lock holds NL throughout so the resource, and
- * its LVB, stay alive between holders.
+ * its LVB, stay alive between holders. With DLMD_PEER_SOCKET (cluster runs) an LVB written by an
+ * EX holder on another node (EX→NL with VALBLK) is read by a PR request here.
  */
 #include <errno.h>
 #include <string.h>
@@ -14,6 +15,27 @@ static int lock_vb(dlm_lshandle_t ls, struct dlm_lksb *l, uint32_t mode, uint32_
 	int rc = dlm_ls_lock_wait(ls, mode, l, flags | LKF_VALBLK, "lvbres", 6, 0, NULL, NULL,
 				  NULL);
 	return rc == 0 ? l->sb_status : -1000 - errno;
+}
+
+/* EX→NL with VALBLK on another node writes the LVB; PR with VALBLK here reads it. */
+static void cross_node(dlm_lshandle_t ls, const char *name)
+{
+	struct peer_holder peer = { .pid = -1 };
+	int held = peer_hold(&peer, name, "plvb", LKM_EXMODE, "written-on-peer");
+	if (!check(held,
+		   "peer node writes the LVB (EX→NL)", "pid %d", (int)peer.pid)) {
+		peer_release(&peer);
+		return;
+	}
+	char buf[DLM_LVB_LEN];
+	memset(buf, 'z', sizeof(buf));
+	struct dlm_lksb r = { .sb_lvbptr = buf };
+	int rc = dlm_ls_lock_wait(ls, LKM_PRMODE, &r, LKF_VALBLK, "plvb", 4, 0, NULL, NULL, NULL);
+	check(rc == 0 && r.sb_status == 0, "cross-node PR granted", "rc %d status %d", rc, r.sb_status);
+	check(strcmp(buf, "written-on-peer") == 0, "PR here reads the peer's LVB", "got '%.31s'", buf);
+	check(dlm_ls_unlock_wait(ls, r.sb_lkid, 0, &r) == 0 && r.sb_status == EUNLOCK,
+	      "cross-node PR unlocks", "status %d", r.sb_status);
+	check(peer_release(&peer), "peer node unlocks and exits", "pid %d", (int)peer.pid);
 }
 
 int main(void)
@@ -56,6 +78,8 @@ int main(void)
 	      "got '%.31s'", b_buf);
 	dlm_ls_unlock_wait(ls, b.sb_lkid, 0, &b);
 	dlm_ls_unlock_wait(ls, keep.sb_lkid, 0, &keep);
+	if (peer_socket())
+		cross_node(ls, name);
 	int released = dlm_release_lockspace(name, ls, 0);
 	check(released == 0, "release", "errno %d", errno);
 	return test_end();

@@ -1,12 +1,38 @@
 /*
  * t_noqueue.c — NOQUEUE against a held EX: the synchronous request returns 0 with sb_status
  * EAGAIN and its lock id is dead afterwards (unlock → ENOENT); the asynchronous form delivers an
- * AST with EAGAIN on the library thread.
+ * AST with EAGAIN on the library thread. With DLMD_PEER_SOCKET (cluster runs) the same checks run
+ * again with the EX held by a process on another node.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "testlib.h"
+
+/* The EX is held on another node: NOQUEUE gets EAGAIN from the remote master too. */
+static void cross_node(dlm_lshandle_t ls, const char *name)
+{
+	struct peer_holder peer = { .pid = -1 };
+	int held = peer_hold(&peer, name, "pnq", LKM_EXMODE, NULL);
+	if (!check(held, "peer node holds EX", "pid %d",
+		   (int)peer.pid)) {
+		peer_release(&peer);
+		return;
+	}
+	struct dlm_lksb probe;
+	memset(&probe, 0, sizeof(probe));
+	int rc = dlm_ls_lock_wait(ls, LKM_EXMODE, &probe, LKF_NOQUEUE, "pnq", 3, 0, NULL, NULL, NULL);
+	check(rc == 0 && probe.sb_status == EAGAIN, "cross-node sync NOQUEUE gives EAGAIN",
+	      "rc %d errno %d status %d", rc, errno, probe.sb_status);
+	struct recorder rec;
+	memset(&probe, 0, sizeof(probe));
+	rec_init(&rec, &probe);
+	rc = dlm_ls_lock(ls, LKM_PRMODE, &probe, LKF_NOQUEUE, "pnq", 3, 0, rec_ast, &rec, NULL, NULL);
+	check(rc == 0 && rec_wait_asts(&rec, 1, 5000) && rec_status(&rec) == EAGAIN,
+	      "cross-node async NOQUEUE AST EAGAIN", "rc %d asts %d status %d", rc, rec_asts(&rec),
+	      rec_status(&rec));
+	check(peer_release(&peer), "peer node unlocks and exits", "pid %d", (int)peer.pid);
+}
 
 int main(void)
 {
@@ -39,6 +65,8 @@ int main(void)
 	      rec_status(&rec));
 	rc = dlm_ls_unlock_wait(ls, held.sb_lkid, 0, &held);
 	check(rc == 0 && held.sb_status == EUNLOCK, "unlock EX", "status %d", held.sb_status);
+	if (peer_socket())
+		cross_node(ls, name);
 	int released = dlm_release_lockspace(name, ls, 0);
 	check(released == 0, "release", "errno %d", errno);
 	return test_end();

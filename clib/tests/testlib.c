@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -166,4 +167,96 @@ int rec_poll_asts(struct recorder *r, int fd, int n, int ms)
 int rec_poll_basts(struct recorder *r, int fd, int n, int ms)
 {
 	return poll_count(r, &r->basts, fd, n, ms);
+}
+
+const char *peer_socket(void)
+{
+	const char *peer = getenv("DLMD_PEER_SOCKET");
+	return (peer && *peer) ? peer : NULL;
+}
+
+int use_peer_node(void)
+{
+	const char *peer = peer_socket();
+	if (!peer)
+		return 0;
+	setenv("DLMD_SOCKET", peer, 1);
+	return 1;
+}
+
+/* The peer process: lock, report, wait for the word, unlock, release, exit. */
+static void peer_main(int in, int out, const char *lsname, const char *res, uint32_t mode,
+		      const char *lvb_text)
+{
+	alarm(30);
+	use_peer_node();
+	char r = 'c';
+	char lvb[DLM_LVB_LEN] = { 0 };
+	struct dlm_lksb l = { .sb_lvbptr = lvb };
+	dlm_lshandle_t ls = dlm_create_lockspace(lsname, 0600);
+	if (ls) {
+		r = 'l';
+		int len = (int)strlen(res);
+		int rc = dlm_ls_lock_wait(ls, mode, &l, LKF_VALBLK, res, len, 0, NULL, NULL, NULL);
+		if (rc == 0 && l.sb_status == 0)
+			r = 'y';
+		if (r == 'y' && lvb_text) {
+			memset(lvb, 0, sizeof(lvb));
+			strncpy(lvb, lvb_text, sizeof(lvb) - 1);
+			rc = dlm_ls_lock_wait(ls, LKM_NLMODE, &l, LKF_CONVERT | LKF_VALBLK, res, len,
+					      0, NULL, NULL, NULL);
+			if (rc != 0 || l.sb_status != 0)
+				r = 'v';
+		}
+	}
+	if (write(out, &r, 1) != 1)
+		_exit(2);
+	char go;
+	if (read(in, &go, 1) != 1)
+		_exit(2);
+	int ok = r == 'y';
+	if (ok && (dlm_ls_unlock_wait(ls, l.sb_lkid, 0, &l) != 0 || l.sb_status != EUNLOCK))
+		ok = 0;
+	if (ls && dlm_release_lockspace(lsname, ls, 0) != 0)
+		ok = 0;
+	_exit(ok ? 0 : 1);
+}
+
+int peer_hold(struct peer_holder *p, const char *lsname, const char *res, uint32_t mode,
+	      const char *lvb_text)
+{
+	int down[2], up[2];
+	p->pid = -1;
+	if (pipe(down) < 0 || pipe(up) < 0)
+		return 0;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0)
+		return 0;
+	if (pid == 0) {
+		close(down[1]);
+		close(up[0]);
+		peer_main(down[0], up[1], lsname, res, mode, lvb_text);
+	}
+	close(down[0]);
+	close(up[1]);
+	p->pid = pid;
+	p->to_peer = down[1];
+	p->from_peer = up[0];
+	char r = '?';
+	return read(p->from_peer, &r, 1) == 1 && r == 'y';
+}
+
+int peer_release(struct peer_holder *p)
+{
+	if (p->pid <= 0)
+		return 0;
+	char go = 'g';
+	int wrote = write(p->to_peer, &go, 1) == 1;
+	int status = 0;
+	waitpid(p->pid, &status, 0);
+	close(p->to_peer);
+	close(p->from_peer);
+	p->pid = -1;
+	return wrote && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }

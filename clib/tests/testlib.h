@@ -7,6 +7,8 @@
 
 #include <libdlm.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 /* Arms alarm(seconds): a hung test prints a FAIL line and exits. */
 void test_begin(const char *program, unsigned seconds);
@@ -40,5 +42,30 @@ int rec_wait_basts(struct recorder *r, int n, int ms);
 /* Same, but drives dlm_dispatch(fd) after poll() in this thread. */
 int rec_poll_asts(struct recorder *r, int fd, int n, int ms);
 int rec_poll_basts(struct recorder *r, int fd, int n, int ms);
+
+/*
+ * Cluster runs (clib/tests/run.sh with DLMD_PEER_SOCKET, scripts/cluster-c-test.sh): the socket of
+ * another node of the cluster, or NULL when the test runs against a single dlmd.
+ */
+const char *peer_socket(void);
+/* In a forked child: talk to the peer node from now on (no-op without a peer). Returns 1 when the
+ * child now runs on the peer node. */
+int use_peer_node(void);
+
+/* A helper process on the peer node holding one lock (cross-node sections of the tests). */
+struct peer_holder {
+	pid_t pid;
+	int to_peer;
+	int from_peer;
+};
+/*
+ * Forks a process on the peer node that creates lockspace lsname, takes mode on res (with
+ * LKF_VALBLK) and, when lvb_text is given, writes it and down-converts to NL with LKF_VALBLK (the
+ * NL lock keeps the resource and its LVB alive). Returns 1 once the peer holds its lock.
+ */
+int peer_hold(struct peer_holder *p, const char *lsname, const char *res, uint32_t mode,
+	      const char *lvb_text);
+/* Tells the peer to unlock, release and exit; returns 1 when it exited 0. */
+int peer_release(struct peer_holder *p);
 
 #endif

@@ -63,6 +63,11 @@ enum WireSeeds {
         case .hello: return .hello(Hello(node: 1, clusterName: "c1", nonce: Array(repeating: 1, count: 32), mac: Array(repeating: 2, count: 32)))
         case .helloReply: return .helloReply(Hello(node: 2, clusterName: "c1", nonce: Array(repeating: 3, count: 32), mac: Array(repeating: 4, count: 32)))
         case .heartbeat: return .heartbeat(sentAt: 987_654_321)
+        case .lockspaceAnnounce:
+            return .lockspaceAnnounce(LockspaceAnnounce(
+                name: try! LockspaceName("seed-ls"), flags: 1, valueBlockLength: 32,
+                masterWeights: [(node: 1, weight: 1), (node: 2, weight: 0)]))
+        case .lockspaceQuery: return .lockspaceQuery
         default: return .ack
         }
     }
