@@ -5,7 +5,8 @@ import DLMCore
 extension ClientRequest: ClientProtocolMessage {
     public static func accepts(_ type: MessageType) -> Bool {
         switch type {
-        case .createLockspace, .openLockspace, .releaseLockspace, .releaseByName, .lock, .unlock, .purge, .query:
+        case .createLockspace, .openLockspace, .releaseLockspace, .releaseByName, .lock, .unlock, .purge, .query,
+            .fenceTokens:
             return true
         default:
             return false
@@ -40,6 +41,8 @@ extension ClientRequest: ClientProtocolMessage {
         case .query(let kind, let name):
             out.appendInteger(kind.rawValue)
             out.appendString(name)
+        case .fenceTokens(let enable):
+            out.appendBool(enable)
         }
     }
 
@@ -72,6 +75,8 @@ extension ClientRequest: ClientProtocolMessage {
         case .query:
             let kind = QueryKind(rawValue: try reader.readInteger())
             return .query(kind: kind, name: try reader.readString())
+        case .fenceTokens:
+            return .fenceTokens(enable: try reader.readBool())
         default:
             throw .unknownType(type.rawValue)
         }

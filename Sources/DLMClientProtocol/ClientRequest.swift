@@ -21,6 +21,9 @@ public enum ClientRequest: Sendable, Hashable {
     case purge(nodeID: UInt32, pid: UInt32)
     /// `QUERY`: an administrative text report.
     case query(kind: QueryKind, name: String)
+    /// `FENCE_TOKENS` (dlmd extension): with `enable`, EX/PW grants on this connection are preceded
+    /// by a `FENCE_TOKEN` frame.
+    case fenceTokens(enable: Bool)
 
     /// The frame type this request travels in.
     public var messageType: MessageType {
@@ -33,6 +36,7 @@ public enum ClientRequest: Sendable, Hashable {
         case .unlock: return .unlock
         case .purge: return .purge
         case .query: return .query
+        case .fenceTokens: return .fenceTokens
         }
     }
 }

@@ -140,6 +140,7 @@ public final class LockWorker: @unchecked Sendable {
         if let handle { return handle }
         guard let opened = try? DLM.createLockspace(lockspaceName, socketPath: socketPath) else { return nil }
         do {
+            try opened.enableFenceTokens()
             try opened.startCallbackThread()
         } catch {
             opened.close()

@@ -32,4 +32,5 @@ public enum WireField: String, Sendable, Hashable {
     case nonce
     case mac
     case trailingBytes
+    case fenceTrailer
 }
