@@ -12,7 +12,7 @@ BIN_DIR     := $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 DEB_PACKAGES = libdlm-dev pkg-config libsystemd-dev systemd groff-base man-db
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build run test test-swift test-c test-cluster-c test-fuzz fuzz cluster cluster-status cluster-stop sim bench compare install uninstall clean
+.PHONY: help deps build run test test-swift test-c test-cluster-c test-fuzz test-nemesis nemesis soak fuzz cluster cluster-status cluster-stop sim bench compare install uninstall clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -33,7 +33,7 @@ run: build ## Start a single-node dlmd on ./run/dlmd.sock (Ctrl-C stops it)
 	@echo "dlmd: socket $(CURDIR)/run/dlmd.sock — try: DLMD_SOCKET=run/dlmd.sock $(BIN_DIR)/dlm_tool lock demo res1 --hold 2"
 	exec $(BIN_DIR)/dlmd --config $(CONFIG) --foreground
 
-test: build test-swift test-c test-cluster-c test-fuzz ## Build and run every test
+test: build test-swift test-c test-cluster-c test-fuzz test-nemesis ## Build and run every test
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -41,6 +41,28 @@ test-swift:
 
 test-c:
 	$(MAKE) -C clib test DLMD=$(BIN_DIR)/dlmd
+
+# dlm-nemesis (docs/nemesis.md): real dlmd processes, fault-injecting proxies on every peer link.
+NEMESIS_SEED     ?= 1
+NEMESIS_FAULTS   ?= survivable
+SOAK_SECONDS     ?= 600
+SOAK_FAULTS      ?= all
+
+test-nemesis: ## Short seeded nemesis run (30 s of faults the daemon survives today; part of `make test`)
+	$(SWIFT) build --product dlm-nemesis
+	$(SWIFT) build --product dlmd
+	timeout 150 $(BIN_DIR)/dlm-nemesis --duration 30 --seed $(NEMESIS_SEED) --faults $(NEMESIS_FAULTS)
+
+nemesis: ## A nemesis run: NEMESIS_SEED, NEMESIS_FAULTS (e.g. all), 60 s, fault journal printed
+	$(SWIFT) build --product dlm-nemesis
+	$(SWIFT) build --product dlmd
+	timeout 300 $(BIN_DIR)/dlm-nemesis --duration 60 --seed $(NEMESIS_SEED) --faults $(NEMESIS_FAULTS) --verbose
+
+soak: ## Long nemesis run (SOAK_SECONDS, default 600; SOAK_FAULTS default all: adds kill -9 and long pauses; 5 nodes)
+	$(SWIFT) build --product dlm-nemesis
+	$(SWIFT) build --product dlmd
+	timeout $$(( $(SOAK_SECONDS) + 300 )) $(BIN_DIR)/dlm-nemesis --duration $(SOAK_SECONDS) --nodes 5 \
+	    --seed $(NEMESIS_SEED) --faults $(SOAK_FAULTS) --verbose
 
 test-fuzz: ## Bounded libFuzzer pass over both decoders (10 s each); `make -C fuzz long` for more
 	$(MAKE) -C fuzz smoke SMOKE_SECONDS=10

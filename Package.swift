@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "DLM", targets: ["DLM"]),
         .library(name: "DLMEngine", targets: ["DLMEngine"]),
         .executable(name: "dlm-bench", targets: ["dlm-bench"]),
+        .executable(name: "dlm-nemesis", targets: ["dlm-nemesis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -130,6 +131,14 @@ let package = Package(
             swiftSettings: shell
         ),
 
+        // MARK: - Fault injection (docs/nemesis.md)
+        .target(name: "DLMNemesis", dependencies: ["DLM", "DLMCore"], swiftSettings: shell),
+        .executableTarget(
+            name: "dlm-nemesis",
+            dependencies: ["DLMNemesis", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: shell
+        ),
+
         // MARK: - Tests
         .testTarget(name: "DLMCoreTests", dependencies: ["DLMCore"]),
         .testTarget(name: "DLMMembershipTests", dependencies: ["DLMMembership", "DLMCore"]),
@@ -190,5 +199,6 @@ let package = Package(
         .testTarget(name: "DLMTests", dependencies: ["DLM", "DLMCore", "DLMClientProtocol"]),
         .testTarget(name: "DLMClusterTests", dependencies: ["DLMCore", "DLMClientProtocol", "DLMDirectory"]),
         .testTarget(name: "DLMBenchTests", dependencies: []),
+        .testTarget(name: "DLMNemesisTests", dependencies: ["DLMNemesis", "DLMCore"]),
     ]
 )

@@ -95,6 +95,8 @@ struct ConnectionState {
     private(set) var locks: [LockID: LockEntry] = [:]
     /// Request ids of `_wait` operations whose completion arrived and was applied to their block.
     private var finishedWaits: Set<UInt32> = []
+    /// `FENCE_TOKEN` frames waiting for the completion of their lock (the next frame for it).
+    private var fenceTokens: [LockID: UInt64] = [:]
     private(set) var callbacks: [PendingCallback] = []
     /// Set when the connection broke; every later wait throws it.
     private(set) var failure: DLMErrno?
@@ -167,6 +169,8 @@ struct ConnectionState {
             }
         case .completion(let record):
             applyCompletion(record)
+        case .fenceToken(let lockID, let token):
+            fenceTokens[lockID] = token
         case .blocking(let lockID, let mode):
             if let handler = locks[lockID]?.blocking {
                 callbacks.append(PendingCallback(kind: .blocking(mode, handler)))
@@ -216,6 +220,10 @@ struct ConnectionState {
         var count = ends ? entry.operations.count : min(1, entry.operations.count)
         while count < entry.operations.count, entry.operations[count].cancel { count += 1 }
         let finished = entry.operations.prefix(count)
+        if let token = fenceTokens.removeValue(forKey: record.lockID) {
+            for operation in finished { operation.statusBlock.fenceToken = token }
+            if finished.isEmpty { entry.statusBlock.fenceToken = token }
+        }
         for operation in finished where operation.wait {
             operation.statusBlock.apply(record)
             finishedWaits.insert(operation.requestID)

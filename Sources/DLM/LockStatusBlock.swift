@@ -22,6 +22,7 @@ public final class LockStatusBlock: @unchecked Sendable, CustomStringConvertible
     private var storedLockID: LockID
     private var storedFlags: StatusFlags
     private var storedValueBlock: [UInt8]?
+    private var storedFenceToken: UInt64 = 0
 
     /// Creates a block.
     /// - Parameters:
@@ -65,6 +66,15 @@ public final class LockStatusBlock: @unchecked Sendable, CustomStringConvertible
     public var valueBlock: [UInt8]? {
         get { guardLock.withLock { storedValueBlock } }
         set { guardLock.withLock { storedValueBlock = newValue } }
+    }
+
+    /// The fencing token of the last EX or PW grant this block received (dlmd extension): a number
+    /// that grows with every EX/PW grant of the resource, cluster-wide and across remastering and
+    /// recovery (docs/cluster.md). 0 before such a grant, and on handles that did not call
+    /// `Lockspace.enableFenceTokens()`.
+    public var fenceToken: UInt64 {
+        get { guardLock.withLock { storedFenceToken } }
+        set { guardLock.withLock { storedFenceToken = newValue } }
     }
 
     /// Marks the block pending before a request is sent (libdlm writes EINPROG the same way).

@@ -74,6 +74,15 @@ extension Lockspace {
         try connection.dispatch()
     }
 
+    /// Asks dlmd for fencing tokens on this handle (dlmd extension): from now on every EX or PW grant
+    /// fills `LockStatusBlock.fenceToken` with a number that grows with every EX/PW grant of the
+    /// resource, cluster-wide (docs/cluster.md, "Fencing tokens").
+    /// - Throws: `DLMErrno` from the daemon (EINVAL from a dlmd without the extension is reported as
+    ///   a protocol error: ENOTCONN after the daemon closes the connection).
+    public func enableFenceTokens() throws(DLMErrno) {
+        try connection.roundTrip(.fenceTokens(enable: true))
+    }
+
     /// Starts a library thread that runs this handle's callbacks (`dlm_ls_pthread_init`).
     /// - Throws: EEXIST when one already runs.
     public func startCallbackThread() throws(DLMErrno) {

@@ -41,6 +41,8 @@ public struct MessageType: RawRepresentable, Sendable, Hashable, CustomStringCon
     public static let lock = MessageType(rawValue: 0x0010)
     public static let unlock = MessageType(rawValue: 0x0011)
     public static let purge = MessageType(rawValue: 0x0012)
+    /// dlmd extension: ask for `FENCE_TOKEN` callbacks on this connection.
+    public static let fenceTokens = MessageType(rawValue: 0x0013)
     public static let query = MessageType(rawValue: 0x0020)
     public static let fenceAck = MessageType(rawValue: 0x0021)
 
@@ -49,6 +51,8 @@ public struct MessageType: RawRepresentable, Sendable, Hashable, CustomStringCon
     public static let completion = MessageType(rawValue: 0x0090)
     public static let blocking = MessageType(rawValue: 0x0091)
     public static let queryText = MessageType(rawValue: 0x0092)
+    /// dlmd extension: the fencing token of the EX/PW grant whose `COMPLETION` follows.
+    public static let fenceToken = MessageType(rawValue: 0x0093)
 
     public var description: String {
         switch self {
@@ -59,12 +63,14 @@ public struct MessageType: RawRepresentable, Sendable, Hashable, CustomStringCon
         case .lock: return "LOCK"
         case .unlock: return "UNLOCK"
         case .purge: return "PURGE"
+        case .fenceTokens: return "FENCE_TOKENS"
         case .query: return "QUERY"
         case .fenceAck: return "FENCE_ACK"
         case .result: return "RESULT"
         case .completion: return "COMPLETION"
         case .blocking: return "BLOCKING"
         case .queryText: return "QUERY_TEXT"
+        case .fenceToken: return "FENCE_TOKEN"
         default: return "type(0x\(String(rawValue, radix: 16)))"
         }
     }

@@ -23,6 +23,9 @@ public enum ClientRequest: Sendable, Hashable {
     case query(kind: QueryKind, name: String)
     /// Admin (root): the operator confirms that departed node `nodeID` is dead (`dlm_tool fence_ack`).
     case fenceAck(nodeID: UInt32)
+    /// `FENCE_TOKENS` (dlmd extension): with `enable`, EX/PW grants on this connection are preceded
+    /// by a `FENCE_TOKEN` frame.
+    case fenceTokens(enable: Bool)
 
     /// The frame type this request travels in.
     public var messageType: MessageType {
@@ -36,6 +39,7 @@ public enum ClientRequest: Sendable, Hashable {
         case .purge: return .purge
         case .query: return .query
         case .fenceAck: return .fenceAck
+        case .fenceTokens: return .fenceTokens
         }
     }
 }

@@ -5,7 +5,7 @@ import DLMCore
 extension DaemonMessage: ClientProtocolMessage {
     public static func accepts(_ type: MessageType) -> Bool {
         switch type {
-        case .result, .completion, .blocking, .queryText: return true
+        case .result, .completion, .blocking, .queryText, .fenceToken: return true
         default: return false
         }
     }
@@ -29,6 +29,9 @@ extension DaemonMessage: ClientProtocolMessage {
         case .queryText(let last, let text):
             out.appendBool(last)
             out.appendString(text)
+        case .fenceToken(let lockID, let token):
+            out.appendInteger(lockID)
+            out.appendInteger(token)
         }
     }
 
@@ -51,6 +54,9 @@ extension DaemonMessage: ClientProtocolMessage {
         case .queryText:
             let last = try reader.readBool()
             return .queryText(last: last, text: try reader.readString())
+        case .fenceToken:
+            let lockID: UInt32 = try reader.readInteger()
+            return .fenceToken(lockID: lockID, token: try reader.readInteger())
         default:
             throw .unknownType(type.rawValue)
         }

@@ -12,6 +12,9 @@ public enum DaemonMessage: Sendable, Hashable {
     case blocking(lockID: LockID, mode: LockMode)
     /// `QUERY_TEXT`: one chunk of a query's answer; `last` marks the final chunk.
     case queryText(last: Bool, text: String)
+    /// `FENCE_TOKEN` (dlmd extension, only after `FENCE_TOKENS` enabled it): the fencing token of the
+    /// EX/PW grant whose `COMPLETION` for `lockID` is the next frame.
+    case fenceToken(lockID: LockID, token: UInt64)
 
     /// The frame type this message travels in.
     public var messageType: MessageType {
@@ -20,6 +23,7 @@ public enum DaemonMessage: Sendable, Hashable {
         case .completion: return .completion
         case .blocking: return .blocking
         case .queryText: return .queryText
+        case .fenceToken: return .fenceToken
         }
     }
 }

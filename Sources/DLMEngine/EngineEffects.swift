@@ -26,10 +26,13 @@ public struct Completion: Sendable, Equatable {
     /// The LVB to copy into the caller's buffer, when this completion reads it (§1.4 R cells;
     /// zeros when the resource has no LVB). nil when nothing is copied.
     public var valueBlock: ValueBlock?
+    /// The fencing token of an EX/PW grant (set by `DLMNode`, docs/cluster.md); 0 = none. The
+    /// engine itself always leaves it 0.
+    public var fenceToken: UInt64
 
     public init(
         lockID: LockID, owner: LockOwner, status: CompletionStatus, flags: StatusFlags,
-        grantedMode: LockMode?, valueBlock: ValueBlock?
+        grantedMode: LockMode?, valueBlock: ValueBlock?, fenceToken: UInt64 = 0
     ) {
         self.lockID = lockID
         self.owner = owner
@@ -37,6 +40,7 @@ public struct Completion: Sendable, Equatable {
         self.flags = flags
         self.grantedMode = grantedMode
         self.valueBlock = valueBlock
+        self.fenceToken = fenceToken
     }
 }
 

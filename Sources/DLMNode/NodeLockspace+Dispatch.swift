@@ -7,6 +7,7 @@ import DLMWire
 
 extension NodeLockspace {
     mutating func onMessage(_ message: WireMessage, from sender: NodeID, now: MonotonicInstant, _ directives: inout [NodeDirective]) {
+        mergeFenceClock(message)
         switch message {
         case .request(let m): onRequest(m, from: sender, checkMastery: true, now: now, &directives)
         case .convert(let m): onConvert(m, from: sender, now: now, &directives)

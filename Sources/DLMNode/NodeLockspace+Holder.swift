@@ -77,7 +77,7 @@ extension NodeLockspace {
         locks[id]?.requested = nil
         deliverCompletion(
             id, status: .granted, flags: StatusFlags(rawValue: UInt8(truncatingIfNeeded: message.sbflags)),
-            grantedMode: mode, valueBlock: message.valueBlock, &directives)
+            grantedMode: mode, valueBlock: message.valueBlock, fenceToken: message.fenceToken, &directives)
     }
 
     /// After the request reply: a force-unlock asked for meanwhile is sent now; a cancel is sent

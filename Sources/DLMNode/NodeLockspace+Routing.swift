@@ -26,7 +26,8 @@ extension NodeLockspace {
         var reply = reply
         for effect in effects {
             switch effect {
-            case .completion(let completion):
+            case .completion(var completion):
+                stampFenceToken(&completion)
                 if var pending = reply, !pending.sent, completion.lockID == pending.engineID {
                     pending.sent = true
                     reply = pending
@@ -50,7 +51,7 @@ extension NodeLockspace {
             let gone = completion.grantedMode == nil && completion.status != .granted
             deliverCompletion(
                 local, status: completion.status, flags: completion.flags, grantedMode: completion.grantedMode,
-                valueBlock: completion.valueBlock, &directives)
+                valueBlock: completion.valueBlock, fenceToken: completion.fenceToken, &directives)
             if gone { freeLock(local, now: now) }
             return
         }
@@ -63,6 +64,7 @@ extension NodeLockspace {
         message.grantedMode = completion.grantedMode
         message.valueBlock = completion.valueBlock
         if completion.grantedMode != nil { message.lvbSequence = engine.valueBlockSequence(of: completion.lockID) ?? 0 }
+        message.fenceToken = completion.fenceToken
         send(.grant(message), to: holder.node, &directives)
         forgetIfGone(completion)
     }
@@ -97,6 +99,7 @@ extension NodeLockspace {
         if completion.valueBlock != nil || completion.grantedMode != nil {
             message.lvbSequence = engine.valueBlockSequence(of: pending.engineID) ?? 0
         }
+        message.fenceToken = completion.fenceToken
         send(Self.wrap(pending.kind, message), to: pending.holder.node, &directives)
     }
 

@@ -59,6 +59,8 @@ struct NodeLockspace: Sendable {
     var phase: RecoveryPhase = .running
     /// View generation this lockspace last started in.
     var generation: UInt64 = 1
+    /// The fencing clock (Lamport-style, `NodeLockspace+Fencing.swift`).
+    var fenceClock: UInt64 = 0
     var progress: RecoveryProgress?
     /// Messages held while stopped or rebuilding: (sender generation, sender, message).
     var held: [HeldMessage] = []
@@ -103,13 +105,13 @@ struct NodeLockspace: Sendable {
 
     func send(_ message: WireMessage, to peer: NodeID, _ directives: inout [NodeDirective]) {
         invariant(peer != node, "message addressed to self", dump: "\(message.type) node \(node)")
-        directives.append(.send(to: peer, lockspace: globalID, message: message))
+        directives.append(.send(to: peer, lockspace: globalID, message: stampingFenceClock(message)))
     }
 
     /// Delivers a completion for local lock `id` (with this node's id), unless the handle closed.
     mutating func deliverCompletion(
         _ id: LockID, status: CompletionStatus, flags: StatusFlags, grantedMode: LockMode?,
-        valueBlock: ValueBlock?, _ directives: inout [NodeDirective]
+        valueBlock: ValueBlock?, fenceToken: UInt64 = 0, _ directives: inout [NodeDirective]
     ) {
         guard var lock = locks[id] else { return }
         lock.filter.completionQueued(grantedMode: grantedMode)
@@ -118,7 +120,7 @@ struct NodeLockspace: Sendable {
         guard !lock.silenced else { return }
         let completion = Completion(
             lockID: id, owner: lock.owner, status: status, flags: flags, grantedMode: grantedMode,
-            valueBlock: valueBlock)
+            valueBlock: valueBlock, fenceToken: fenceToken)
         directives.append(.deliver(lockspace: globalID, effect: .completion(completion)))
     }
 

@@ -23,6 +23,8 @@ public struct LockspaceService {
     struct Session {
         var credentials: PeerCredentials
         var lockspace: LockspaceName?
+        /// `FENCE_TOKENS` enabled: EX/PW grants are preceded by `FENCE_TOKEN`.
+        var wantsFenceTokens = false
     }
 
     /// Settings in force (`reconfigure` replaces the reloadable ones).
@@ -148,6 +150,9 @@ public struct LockspaceService {
             } catch {
                 reply(session, requestID, .failure(error), &output)
             }
+        case .fenceTokens(let enable):
+            sessions[session]?.wantsFenceTokens = enable
+            reply(session, requestID, RequestResult(errno: 0, lockID: 0, outcome: .noCompletion), &output)
         }
         // Debug builds: the full check is O(locks), so it runs after each of the first 256 requests
         // (small states, where tests live) and then after every 64th, keeping big debug runs linear.
@@ -206,7 +211,11 @@ public struct LockspaceService {
             switch directive {
             case .deliver(_, .completion(let completion)):
                 let handle = completion.owner.handle
-                guard sessions[handle] != nil else { continue }
+                guard let state = sessions[handle] else { continue }
+                if state.wantsFenceTokens, completion.fenceToken != 0 {
+                    let token = DaemonMessage.fenceToken(lockID: completion.lockID, token: completion.fenceToken)
+                    output.append(.send(session: handle, frame: ReplyFrame(requestID: 0, message: token)))
+                }
                 let callback = CompletionCallback(
                     lockID: completion.lockID, status: completion.status, flags: completion.flags,
                     grantedMode: completion.grantedMode, valueBlock: completion.valueBlock?.bytes)

@@ -48,12 +48,21 @@ public struct LockMessage: Sendable, Hashable {
     public var name: ResourceName
     /// Lock value block, when the operation carries one.
     public var valueBlock: ValueBlock?
-    /// LKF_TIMEOUT of a REQUEST or CONVERT in centiseconds (protocol 1.1, additive: a trailing u32
-    /// after the LVB, present only when non-nil; a 1.0 peer never sends it).
+    /// LKF_TIMEOUT of a REQUEST or CONVERT in centiseconds (additive: a u32 after the LVB,
+    /// present only when non-nil; before the fencing trailer when both are present).
     public var timeoutCentiseconds: UInt32?
+    /// The sender's fencing clock (dlmd extension, docs/cluster.md "Fencing tokens"): every lock
+    /// message carries it and the receiver keeps the maximum, so mastery handed on by REMOVE and
+    /// LOOKUP_REPLY carries every token the old master issued. 0 = none.
+    public var fenceClock: UInt64 = 0
+    /// The fencing token of an EX/PW grant (REQUEST_REPLY, CONVERT_REPLY, GRANT); 0 = none.
+    public var fenceToken: UInt64 = 0
 
     /// Bytes before the name.
     public static let fixedBytes = 48
+    /// Bytes of the optional fencing trailer (clock u64, token u64) after the LVB, present only when
+    /// either is non-zero.
+    public static let fenceTrailerBytes = 16
     /// Largest `asts` value (two bits).
     static let astsMax: UInt8 = 3
 
@@ -81,7 +90,11 @@ public struct LockMessage: Sendable, Hashable {
     /// Encoded payload length.
     var encodedBytes: Int {
         Self.fixedBytes + name.bytes.count + (valueBlock?.count ?? 0) + (timeoutCentiseconds == nil ? 0 : 4)
+            + (hasFenceTrailer ? Self.fenceTrailerBytes : 0)
     }
+
+    /// Whether the encoding ends with the fencing trailer.
+    var hasFenceTrailer: Bool { fenceClock != 0 || fenceToken != 0 }
 
     /// Appends the payload (layout in docs/protocol.md).
     func encode(into buffer: inout ByteBuffer) {
@@ -105,6 +118,10 @@ public struct LockMessage: Sendable, Hashable {
         buffer.writeBytes(name.bytes)
         if let valueBlock { buffer.writeBytes(valueBlock.bytes) }
         if let timeoutCentiseconds { buffer.writeWire(timeoutCentiseconds) }
+        if hasFenceTrailer {
+            buffer.writeWire(fenceClock)
+            buffer.writeWire(fenceToken)
+        }
     }
 
     /// Reads a payload that must fill `buffer` exactly.
@@ -130,8 +147,17 @@ public struct LockMessage: Sendable, Hashable {
         let valueBlockLength: UInt16 = try buffer.readWire()
         message.name = try buffer.readWireName(count: Int(nameLength))
         message.valueBlock = try buffer.readWireValueBlock(length: valueBlockLength)
-        // A 1.0 lock message ends here; 1.1 may append the LKF_TIMEOUT value.
-        if buffer.readableBytes == 4 { message.timeoutCentiseconds = try buffer.readWire() }
+        // Optional trailers after the LVB, told apart by the bytes left (4, 16 or 20): the LKF_TIMEOUT
+        // u32 first, then the 16-byte fencing trailer. Any other remainder stays malformed.
+        if buffer.readableBytes == 4 || buffer.readableBytes == 4 + fenceTrailerBytes {
+            message.timeoutCentiseconds = try buffer.readWire()
+        }
+        if buffer.readableBytes == fenceTrailerBytes {
+            message.fenceClock = try buffer.readWire()
+            message.fenceToken = try buffer.readWire()
+            // One encoding per message: an all-zero trailer is never written.
+            guard message.hasFenceTrailer else { throw .malformed(.fenceTrailer) }
+        }
         try buffer.expectFullyRead()
         return message
     }

@@ -34,4 +34,5 @@ public enum WireField: String, Sendable, Hashable {
     case trailingBytes
     case members
     case weights
+    case fenceTrailer
 }

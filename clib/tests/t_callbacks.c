@@ -7,6 +7,7 @@
  * returns; run under valgrind to see no use after free).
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -44,50 +45,53 @@ static void inline_dispatch_in_wait(void)
 	check(released == 0, "release", "errno %d", errno);
 }
 
-static dlm_lshandle_t closing_ls;
-static volatile int closed_in_bast;
+/* Shared with the callback, which may run on the library thread: atomics, not volatile (TSan). */
+static _Atomic(dlm_lshandle_t) closing_ls;
+static atomic_int closed_in_bast;
 
 /* A blocking callback that gives the lock up by closing its whole handle. */
 static void close_bast(void *arg)
 {
 	(void)arg;
-	closed_in_bast = dlm_close_lockspace(closing_ls) == 0 ? 1 : -1;
+	atomic_store(&closed_in_bast, dlm_close_lockspace(atomic_load(&closing_ls)) == 0 ? 1 : -1);
 }
 
 static void close_from_callback(int with_thread)
 {
 	const char *name = ls_name(with_thread ? "cbt" : "cbd");
-	closing_ls = dlm_create_lockspace(name, 0600);
-	dlm_lshandle_t other = closing_ls ? dlm_open_lockspace(name) : NULL;
-	if (!check(closing_ls && other, "two handles", "errno %d", errno))
+	dlm_lshandle_t closing = dlm_create_lockspace(name, 0600);
+	atomic_store(&closing_ls, closing);
+	dlm_lshandle_t other = closing ? dlm_open_lockspace(name) : NULL;
+	if (!check(closing && other, "two handles", "errno %d", errno))
 		return;
 	if (with_thread)
-		check(dlm_ls_pthread_init(closing_ls) == 0, "ls_pthread_init", "errno %d", errno);
+		check(dlm_ls_pthread_init(closing) == 0, "ls_pthread_init", "errno %d", errno);
 	check(dlm_ls_pthread_init(other) == 0, "ls_pthread_init (other)", "errno %d", errno);
-	int fd = dlm_ls_get_fd(closing_ls);
-	closed_in_bast = 0;
+	int fd = dlm_ls_get_fd(closing);
+	atomic_store(&closed_in_bast, 0);
 	struct dlm_lksb l, o;
 	struct recorder rec, orec;
 	memset(&l, 0, sizeof(l));
 	memset(&o, 0, sizeof(o));
 	rec_init(&rec, &l);
 	rec_init(&orec, &o);
-	int rc = dlm_ls_lock(closing_ls, LKM_EXMODE, &l, 0, "c", 1, 0, rec_ast, &rec, close_bast,
+	int rc = dlm_ls_lock(closing, LKM_EXMODE, &l, 0, "c", 1, 0, rec_ast, &rec, close_bast,
 			     NULL);
 	int ok = rc == 0 && (with_thread ? rec_wait_asts(&rec, 1, 5000)
 					 : rec_poll_asts(&rec, fd, 1, 5000));
 	check(ok, "EX granted", "rc %d asts %d", rc, rec_asts(&rec));
 	rc = dlm_ls_lock(other, LKM_EXMODE, &o, 0, "c", 1, 0, rec_ast, &orec, NULL, NULL);
 	check(rc == 0, "competing EX queued on the other handle", "rc %d errno %d", rc, errno);
-	for (int i = 0; i < 250 && closed_in_bast == 0; i++) {
+	for (int i = 0; i < 250 && atomic_load(&closed_in_bast) == 0; i++) {
 		if (!with_thread)
 			dlm_dispatch(fd);
 		usleep(20000);
 	}
-	check(closed_in_bast == 1,
+	int closed = atomic_load(&closed_in_bast);
+	check(closed == 1,
 	      with_thread ? "bast on the library thread closes its handle"
 			  : "bast run by dlm_dispatch closes its handle",
-	      "closed %d", closed_in_bast);
+	      "closed %d", closed);
 	check(rec_wait_asts(&orec, 1, 5000) && rec_status(&orec) == 0,
 	      "the close released the EX: other handle granted", "asts %d status %d",
 	      rec_asts(&orec), rec_status(&orec));
