@@ -57,7 +57,7 @@ struct ServiceLockspaceAnnounceTests {
                     } else {
                         callbacks[from]!.append(frame.message)
                     }
-                case .close:
+                case .close, .membership, .expectIncarnation, .fence:
                     continue
                 case .peer(let to, let lockspace, let message):
                     peerTypes.append(message.type)
