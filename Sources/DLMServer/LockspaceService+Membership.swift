@@ -9,6 +9,9 @@ import DLMRecovery
 import DLMWire
 
 extension LockspaceService {
+    /// The DONE bit of a recovery STATUS (spec §10.2), as DLMNode sends it.
+    static let recoveryDoneBit: Int32 = 0x40
+
     /// Whether dynamic membership runs (a cluster node with `MembershipSettings`).
     public var hasMembership: Bool { membership != nil }
 
@@ -219,7 +222,7 @@ extension LockspaceService {
     mutating func answerForeignDone(
         _ message: WireMessage, lockspace: UInt32, from sender: NodeID, generation: UInt64, output: inout [ServiceOutput]
     ) -> Bool {
-        guard membership != nil, case .status(let header, _) = message, header.result & 0x40 != 0,
+        guard membership != nil, case .status(let header, _) = message, header.result & Self.recoveryDoneBit != 0,
             header.sequence == generation, generation >= node.generation
         else { return false }
         if let state = node.recoveryState(lockspace: lockspace) {
@@ -231,7 +234,7 @@ extension LockspaceService {
             membership?.foreignDone.append(ForeignDone(sender: sender, lockspace: lockspace, generation: generation))
             return true
         }
-        let done = WireMessage.status(RecoveryHeader(result: 0x40, sequence: generation), needSlots: false)
+        let done = WireMessage.status(RecoveryHeader(result: Self.recoveryDoneBit, sequence: generation), needSlots: false)
         output.append(.peer(to: sender, lockspace: lockspace, message: done))
         return true
     }
@@ -240,7 +243,7 @@ extension LockspaceService {
     func answerWaitingForeignDone(output: inout [ServiceOutput]) {
         guard let waiting = membership?.foreignDone else { return }
         for entry in waiting where entry.generation == node.generation && !node.hasJoined(lockspace: entry.lockspace) {
-            let done = WireMessage.status(RecoveryHeader(result: 0x40, sequence: entry.generation), needSlots: false)
+            let done = WireMessage.status(RecoveryHeader(result: Self.recoveryDoneBit, sequence: entry.generation), needSlots: false)
             output.append(.peer(to: entry.sender, lockspace: entry.lockspace, message: done))
         }
     }
