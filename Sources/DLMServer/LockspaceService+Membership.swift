@@ -133,8 +133,14 @@ extension LockspaceService {
             case .send(let to, let message):
                 output.append(.membership(to: to, message: MembershipState.wire(message)))
             case .stop(let generation):
-                if membership?.stoppedAt == nil { membership?.stoppedAt = now }
-                logger.notice("view change: lockspaces stopped", metadata: ["dlm.proposal": "\(generation)"])
+                // One notice per view change; later proposals of the same change (retries after a
+                // NACK or a timeout) are debug lines.
+                if membership?.stoppedAt == nil {
+                    membership?.stoppedAt = now
+                    logger.notice("view change: lockspaces stopped", metadata: ["dlm.proposal": "\(generation)"])
+                } else {
+                    logger.debug("view change: new proposal", metadata: ["dlm.proposal": "\(generation)"])
+                }
                 node.stopLockspaces()
             case .quorumLost:
                 logger.error("quorum lost: lockspaces refuse requests", metadata: ["dlm.generation": "\(node.generation)"])
