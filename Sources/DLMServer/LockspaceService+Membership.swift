@@ -17,7 +17,7 @@ extension LockspaceService {
 
     /// The agent's periodic work: heartbeats, failure detection, proposals, commits, fencing.
     public mutating func membershipTick(now: MonotonicInstant, output: inout [ServiceOutput]) {
-        guard var state = membership else { return }
+        guard var state = membership, !state.removed else { return }
         var out: [MembershipOutput] = []
         state.agent.tick(now: now, &out)
         membership = state
@@ -28,7 +28,7 @@ extension LockspaceService {
 
     /// A membership frame from `sender` (VIEW_HEARTBEAT, VIEW_STOP, …, VIEW_FENCED).
     public mutating func receiveMembership(_ message: WireMessage, from sender: NodeID, now: MonotonicInstant, output: inout [ServiceOutput]) {
-        guard membership != nil else { return }
+        guard let current = membership, !current.removed else { return }
         if case .viewFenced(let victim) = message {
             let member = MembershipState.member(victim)
             if membership?.agent.fenced.contains(member) == false {
@@ -43,12 +43,36 @@ extension LockspaceService {
             // is up, that would fence healthy nodes). Refuse; the coordinator proposes again later.
             logger.info("view proposal refused: a proposed member is not heard here", metadata: ["dlm.node": "\(sender)", "dlm.member": "\(unheard)"])
             output.append(.membership(to: sender, message: .viewNack(highest: max(state.agent.highestAccepted, proposal.generation))))
+        } else if case .viewHeartbeat(let incarnation, let generation) = message,
+            handleExclusion(of: Member(node: sender, incarnation: incarnation), announcing: generation)
+        {
+            return
         } else if let agentMessage = MembershipState.agentMessage(message) {
             var out: [MembershipOutput] = []
             membership?.agent.receive(agentMessage, from: sender, now: now, &out)
             applyMembership(out, now: now, output: &output)
         }
         noteRecoveryProgress(now: now)
+    }
+
+    /// Heartbeats that must not reach the agent. From a fenced incarnation: it was declared dead and
+    /// may only come back as a new incarnation (restarted), never be re-added with its old locks.
+    /// Announcing a view this node never accepted, while it has one: the others moved on without it
+    /// (it was excluded, e.g. partitioned or paused), so its locks may already be granted elsewhere —
+    /// it stops granting for good (ENOTCONN) until dlmd is restarted.
+    /// - Returns: true when the heartbeat was consumed here.
+    private mutating func handleExclusion(of sender: Member, announcing generation: UInt64) -> Bool {
+        guard let state = membership else { return false }
+        if state.agent.fenced.contains(sender) { return true }
+        guard state.agent.view.generation > 0, generation > state.agent.highestAccepted else { return false }
+        if !state.removed {
+            logger.critical(
+                "this node was removed from the cluster view; restart dlmd to rejoin",
+                metadata: ["dlm.generation": "\(state.agent.view.generation)", "dlm.node": "\(sender.node)", "dlm.announced": "\(generation)"])
+            membership?.removed = true
+        }
+        node.quorumLost()
+        return true
     }
 
     /// The transport reports `peer`'s link down (heartbeat timeout or unreachable): suspect it now.
@@ -200,7 +224,7 @@ extension LockspaceService {
         return MembershipSummary(
             generation: state.agent.view.generation, members: state.agent.view.members.map(\.description),
             quorate: state.agent.quorate, awaitingFencing: state.unfenced(now: now).map(\.description),
-            lockspacePhases: phases, recoveries: state.recoveries)
+            lockspacePhases: phases, recoveries: state.recoveries, removed: state.removed)
     }
 
     /// `running`, `stopped`, `recovering` or `inquorate`; nil when not joined.

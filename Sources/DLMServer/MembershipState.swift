@@ -28,6 +28,8 @@ struct MembershipState {
     var finishedRecoveries: [Duration] = []
     /// Recoveries finished since start.
     var recoveries = 0
+    /// This node found itself excluded from a view the others committed: it grants nothing until restarted.
+    var removed = false
     /// DONE reports for lockspaces this node does not have, of a generation not committed here yet.
     var foreignDone: [ForeignDone] = []
 

@@ -15,7 +15,9 @@ import Testing
 
 @Suite("membership and recovery of three dlmd processes", .serialized, .timeLimit(.minutes(3)))
 struct ClusterRecoveryTests {
-    static let fastMembership = ["lockspace default", "heartbeat_interval=100", "failure_timeout=1000"]
+    /// Short timeouts so the suite stays quick, yet a node starved of CPU for a moment on a loaded CI
+    /// machine is not taken for dead; info logging (thousands of locks at debug would be most of the load).
+    static let fastMembership = ["lockspace default", "heartbeat_interval=100", "failure_timeout=2000", "log_level=info"]
 
     @Test("kill -9 of a node holding thousands of locks, fencing disabled: waiter granted, node rejoins")
     func crashWithoutFencing() async throws {

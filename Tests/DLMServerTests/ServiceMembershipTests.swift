@@ -5,7 +5,8 @@
 // a crashed node is excluded, with fencing disabled at once, with a fence agent only after the agent
 // succeeded (a failed run is retried), and without an agent only after `fence_ack` (EPERM/ENOENT
 // cases too); the waiter behind the crashed node's EX is granted; status shows generation, members,
-// quorum, fencing and phases; a node refuses a proposal naming a member it cannot hear.
+// quorum, fencing and phases; a node refuses a proposal naming a member it cannot hear; a node that
+// was only paused comes back excluded and stops for good (ENOTCONN), without being re-added.
 
 import DLMClientProtocol
 import DLMCore
@@ -139,6 +140,14 @@ struct ServiceMembershipTests {
         let status = cluster.status(1)
         #expect(status.contains("members 1 2\n") && status.contains("fencing_wait none\n") && status.contains("state running\n"), "\(status)")
         #expect(!cluster.services[1]!.takeFinishedRecoveries().isEmpty)
+        // The "crashed" node was only paused: when it comes back it learns it was left out, and stops
+        // for good; the others ignore its fenced incarnation instead of re-adding it.
+        cluster.alive.insert(3)
+        cluster.run(milliseconds: 1000)
+        let zombie = cluster.status(3)
+        #expect(zombie.contains("state removed\n") && zombie.contains("lockspace default state inquorate"), "\(zombie)")
+        #expect(cluster.call(3, Self.lock(.pr, "other")) == .result(.failure(.ENOTCONN)))
+        #expect(cluster.status(1).contains("members 1 2\n"))
     }
 
     @Test("with a fence agent the view waits for the agent's success; a failed run is retried")
