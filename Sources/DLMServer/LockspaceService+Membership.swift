@@ -36,7 +36,7 @@ extension LockspaceService {
             }
             membership?.agent.fenceConfirmed(member)
         } else if case .viewStop(let proposal) = message, let state = membership,
-            let unheard = state.unheardMember(of: proposal, from: sender, now: now)
+            let unheard = state.unheardMember(of: proposal, now: now)
         {
             // A view must be a clique: accepting members this node cannot hear would make it the
             // coordinator's job to fence them right after the commit (at start-up, before every link

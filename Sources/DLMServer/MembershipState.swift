@@ -48,14 +48,15 @@ struct MembershipState {
         return agent.view.members.filter { $0 != agent.me && !live.contains($0) && !agent.fenced.contains($0) }
     }
 
-    /// A member of `proposal` (other than this node and the proposer) this node has not heard
-    /// within the failure timeout; nil when it hears them all (or is not proposed, which the agent
-    /// refuses itself).
-    func unheardMember(of proposal: ViewPayload, from sender: NodeID, now: MonotonicInstant) -> Member? {
+    /// A member of `proposal` (other than this node) whose heartbeat this node has not heard within
+    /// the failure timeout — the proposer included: right after the commit this node may have to
+    /// coordinate, and it would exclude (and fence) a member it never heard. Nil when it hears them
+    /// all (or is not proposed, which the agent refuses itself).
+    func unheardMember(of proposal: ViewPayload, now: MonotonicInstant) -> Member? {
         let members = proposal.members.map(Self.member)
         guard members.contains(agent.me), proposal.generation > agent.highestAccepted else { return nil }
         let live = Set(agent.live(now: now))
-        return members.first { $0.node != agent.me.node && $0.node != sender && !live.contains($0) }
+        return members.first { $0.node != agent.me.node && !live.contains($0) }
     }
 
     /// The node that runs fence agents: the lowest live member of the committed view.
