@@ -36,12 +36,11 @@ extension LockspaceService {
             }
             membership?.agent.fenceConfirmed(member)
         } else if case .viewStop(let proposal) = message, let state = membership,
-            let unheard = state.unheardMember(of: proposal, now: now)
+            let member = state.refusal(of: proposal, now: now)
         {
-            // A view must be a clique: accepting members this node cannot hear would make it the
-            // coordinator's job to fence them right after the commit (at start-up, before every link
-            // is up, that would fence healthy nodes). Refuse; the coordinator proposes again later.
-            logger.info("view proposal refused: a proposed member is not heard here", metadata: ["dlm.node": "\(sender)", "dlm.member": "\(unheard)"])
+            // A view must be a clique of nodes that hear each other, and must not drop a member that
+            // is still heard (MembershipState.refusal). Refuse; the coordinator proposes again later.
+            logger.info("view proposal refused", metadata: ["dlm.node": "\(sender)", "dlm.member": "\(member)"])
             output.append(.membership(to: sender, message: .viewNack(highest: max(state.agent.highestAccepted, proposal.generation))))
         } else if case .viewHeartbeat(let incarnation, let generation) = message,
             handleExclusion(of: Member(node: sender, incarnation: incarnation), announcing: generation)

@@ -52,6 +52,7 @@ final class LocalCluster {
         do {
             try await waitUntilLinked()
         } catch {
+            for node in 1...Self.nodeCount { print("--- node \(node) log tail\n\(fileText(logPath(node)).suffix(3000))") }
             await stop()
             throw error
         }
