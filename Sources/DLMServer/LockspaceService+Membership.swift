@@ -28,7 +28,7 @@ extension LockspaceService {
 
     /// A membership frame from `sender` (VIEW_HEARTBEAT, VIEW_STOP, …, VIEW_FENCED).
     public mutating func receiveMembership(_ message: WireMessage, from sender: NodeID, now: MonotonicInstant, output: inout [ServiceOutput]) {
-        guard let current = membership, !current.removed else { return }
+        guard membership?.removed == false else { return }
         if case .viewFenced(let victim) = message {
             let member = MembershipState.member(victim)
             if membership?.agent.fenced.contains(member) == false {
