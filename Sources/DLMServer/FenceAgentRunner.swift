@@ -27,6 +27,8 @@ public struct FenceCommand: Sendable, Equatable {
 enum FenceAgentRunner {
     /// How often a running agent is checked for exit.
     static let pollInterval: useconds_t = 20_000
+    /// Spawn attempts after the first while the agent file is busy (ETXTBSY), one poll interval apart.
+    static let spawnBusyRetries = 50
 
     /// Runs `command` for `node` on a background queue and calls `done(success)` there.
     static func run(
@@ -49,8 +51,12 @@ enum FenceAgentRunner {
 
     /// The agent's exit status (nil: it could not start, died of a signal, or overran and was killed).
     static func spawnAndWait(_ command: FenceCommand, node: NodeID, timeout: Duration) -> Int32? {
+        // Close-on-exec, so that no other child spawned meanwhile inherits the write end (the agent
+        // would never see the end of its input); dup2 onto the agent's stdin clears the flag there.
+        // (pipe2 is not visible from Swift; the window between pipe and fcntl is a few instructions.)
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { return nil }
+        for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -59,7 +65,13 @@ enum FenceAgentRunner {
         var pid: pid_t = 0
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup(command.agent), nil]
         defer { for pointer in argv { free(pointer) } }
-        let spawned = posix_spawnp(&pid, command.agent, &actions, nil, argv, environ)
+        // ETXTBSY: the agent file is still open for writing somewhere (just installed, or a writer's
+        // descriptor inherited by a concurrently forked child); it clears within moments.
+        var spawned = posix_spawnp(&pid, command.agent, &actions, nil, argv, environ)
+        for _ in 0..<spawnBusyRetries where spawned == ETXTBSY {
+            usleep(pollInterval)
+            spawned = posix_spawnp(&pid, command.agent, &actions, nil, argv, environ)
+        }
         close(pipeEnds[0])
         guard spawned == 0 else {
             close(pipeEnds[1])

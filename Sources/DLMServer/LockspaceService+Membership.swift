@@ -9,12 +9,15 @@ import DLMRecovery
 import DLMWire
 
 extension LockspaceService {
+    /// The DONE bit of a recovery STATUS (spec §10.2), as DLMNode sends it.
+    static let recoveryDoneBit: Int32 = 0x40
+
     /// Whether dynamic membership runs (a cluster node with `MembershipSettings`).
     public var hasMembership: Bool { membership != nil }
 
     /// The agent's periodic work: heartbeats, failure detection, proposals, commits, fencing.
     public mutating func membershipTick(now: MonotonicInstant, output: inout [ServiceOutput]) {
-        guard var state = membership else { return }
+        guard var state = membership, !state.removed else { return }
         var out: [MembershipOutput] = []
         state.agent.tick(now: now, &out)
         membership = state
@@ -25,7 +28,7 @@ extension LockspaceService {
 
     /// A membership frame from `sender` (VIEW_HEARTBEAT, VIEW_STOP, …, VIEW_FENCED).
     public mutating func receiveMembership(_ message: WireMessage, from sender: NodeID, now: MonotonicInstant, output: inout [ServiceOutput]) {
-        guard membership != nil else { return }
+        guard membership?.removed == false else { return }
         if case .viewFenced(let victim) = message {
             let member = MembershipState.member(victim)
             if membership?.agent.fenced.contains(member) == false {
@@ -33,19 +36,42 @@ extension LockspaceService {
             }
             membership?.agent.fenceConfirmed(member)
         } else if case .viewStop(let proposal) = message, let state = membership,
-            let unheard = state.unheardMember(of: proposal, from: sender, now: now)
+            let member = state.refusal(of: proposal, now: now)
         {
-            // A view must be a clique: accepting members this node cannot hear would make it the
-            // coordinator's job to fence them right after the commit (at start-up, before every link
-            // is up, that would fence healthy nodes). Refuse; the coordinator proposes again later.
-            logger.info("view proposal refused: a proposed member is not heard here", metadata: ["dlm.node": "\(sender)", "dlm.member": "\(unheard)"])
+            // A view must be a clique of nodes that hear each other, and must not drop a member that
+            // is still heard (MembershipState.refusal). Refuse; the coordinator proposes again later.
+            logger.info("view proposal refused", metadata: ["dlm.node": "\(sender)", "dlm.member": "\(member)"])
             output.append(.membership(to: sender, message: .viewNack(highest: max(state.agent.highestAccepted, proposal.generation))))
+        } else if case .viewHeartbeat(let incarnation, let generation) = message,
+            handleExclusion(of: Member(node: sender, incarnation: incarnation), announcing: generation)
+        {
+            return
         } else if let agentMessage = MembershipState.agentMessage(message) {
             var out: [MembershipOutput] = []
             membership?.agent.receive(agentMessage, from: sender, now: now, &out)
             applyMembership(out, now: now, output: &output)
         }
         noteRecoveryProgress(now: now)
+    }
+
+    /// Heartbeats that must not reach the agent. From a fenced incarnation: it was declared dead and
+    /// may only come back as a new incarnation (restarted), never be re-added with its old locks.
+    /// Announcing a view this node never accepted, while it has one: the others moved on without it
+    /// (it was excluded, e.g. partitioned or paused), so its locks may already be granted elsewhere —
+    /// it stops granting for good (ENOTCONN) until dlmd is restarted.
+    /// - Returns: true when the heartbeat was consumed here.
+    private mutating func handleExclusion(of sender: Member, announcing generation: UInt64) -> Bool {
+        guard let state = membership else { return false }
+        if state.agent.fenced.contains(sender) { return true }
+        guard state.agent.view.generation > 0, generation > state.agent.highestAccepted else { return false }
+        if !state.removed {
+            logger.critical(
+                "this node was removed from the cluster view; restart dlmd to rejoin",
+                metadata: ["dlm.generation": "\(state.agent.view.generation)", "dlm.node": "\(sender.node)", "dlm.announced": "\(generation)"])
+            membership?.removed = true
+        }
+        node.quorumLost()
+        return true
     }
 
     /// The transport reports `peer`'s link down (heartbeat timeout or unreachable): suspect it now.
@@ -130,8 +156,14 @@ extension LockspaceService {
             case .send(let to, let message):
                 output.append(.membership(to: to, message: MembershipState.wire(message)))
             case .stop(let generation):
-                if membership?.stoppedAt == nil { membership?.stoppedAt = now }
-                logger.notice("view change: lockspaces stopped", metadata: ["dlm.proposal": "\(generation)"])
+                // One notice per view change; later proposals of the same change (retries after a
+                // NACK or a timeout) are debug lines.
+                if membership?.stoppedAt == nil {
+                    membership?.stoppedAt = now
+                    logger.notice("view change: lockspaces stopped", metadata: ["dlm.proposal": "\(generation)"])
+                } else {
+                    logger.debug("view change: new proposal", metadata: ["dlm.proposal": "\(generation)"])
+                }
                 node.stopLockspaces()
             case .quorumLost:
                 logger.error("quorum lost: lockspaces refuse requests", metadata: ["dlm.generation": "\(node.generation)"])
@@ -191,7 +223,7 @@ extension LockspaceService {
         return MembershipSummary(
             generation: state.agent.view.generation, members: state.agent.view.members.map(\.description),
             quorate: state.agent.quorate, awaitingFencing: state.unfenced(now: now).map(\.description),
-            lockspacePhases: phases, recoveries: state.recoveries)
+            lockspacePhases: phases, recoveries: state.recoveries, removed: state.removed)
     }
 
     /// `running`, `stopped`, `recovering` or `inquorate`; nil when not joined.
@@ -219,7 +251,7 @@ extension LockspaceService {
     mutating func answerForeignDone(
         _ message: WireMessage, lockspace: UInt32, from sender: NodeID, generation: UInt64, output: inout [ServiceOutput]
     ) -> Bool {
-        guard membership != nil, case .status(let header, _) = message, header.result & 0x40 != 0,
+        guard membership != nil, case .status(let header, _) = message, header.result & Self.recoveryDoneBit != 0,
             header.sequence == generation, generation >= node.generation
         else { return false }
         if let state = node.recoveryState(lockspace: lockspace) {
@@ -231,7 +263,7 @@ extension LockspaceService {
             membership?.foreignDone.append(ForeignDone(sender: sender, lockspace: lockspace, generation: generation))
             return true
         }
-        let done = WireMessage.status(RecoveryHeader(result: 0x40, sequence: generation), needSlots: false)
+        let done = WireMessage.status(RecoveryHeader(result: Self.recoveryDoneBit, sequence: generation), needSlots: false)
         output.append(.peer(to: sender, lockspace: lockspace, message: done))
         return true
     }
@@ -240,7 +272,7 @@ extension LockspaceService {
     func answerWaitingForeignDone(output: inout [ServiceOutput]) {
         guard let waiting = membership?.foreignDone else { return }
         for entry in waiting where entry.generation == node.generation && !node.hasJoined(lockspace: entry.lockspace) {
-            let done = WireMessage.status(RecoveryHeader(result: 0x40, sequence: entry.generation), needSlots: false)
+            let done = WireMessage.status(RecoveryHeader(result: Self.recoveryDoneBit, sequence: entry.generation), needSlots: false)
             output.append(.peer(to: entry.sender, lockspace: entry.lockspace, message: done))
         }
     }

@@ -28,6 +28,8 @@ struct MembershipState {
     var finishedRecoveries: [Duration] = []
     /// Recoveries finished since start.
     var recoveries = 0
+    /// This node found itself excluded from a view the others committed: it grants nothing until restarted.
+    var removed = false
     /// DONE reports for lockspaces this node does not have, of a generation not committed here yet.
     var foreignDone: [ForeignDone] = []
 
@@ -46,14 +48,21 @@ struct MembershipState {
         return agent.view.members.filter { $0 != agent.me && !live.contains($0) && !agent.fenced.contains($0) }
     }
 
-    /// A member of `proposal` (other than this node and the proposer) this node has not heard
-    /// within the failure timeout; nil when it hears them all (or is not proposed, which the agent
-    /// refuses itself).
-    func unheardMember(of proposal: ViewPayload, from sender: NodeID, now: MonotonicInstant) -> Member? {
+    /// Why this node must refuse `proposal`, as the member concerned; nil to accept (or when it is
+    /// not proposed, which the agent refuses itself). Refused:
+    /// * a proposed member (other than this node) not heard within the failure timeout — the proposer
+    ///   included: right after the commit this node may have to coordinate, and it would exclude (and
+    ///   fence) a member it never heard;
+    /// * a member of this node's committed view that it still hears but the proposal leaves out: a
+    ///   proposer that does not hear it (a start-up race, a one-way link) must not make the view drop
+    ///   a live member.
+    func refusal(of proposal: ViewPayload, now: MonotonicInstant) -> Member? {
         let members = proposal.members.map(Self.member)
         guard members.contains(agent.me), proposal.generation > agent.highestAccepted else { return nil }
         let live = Set(agent.live(now: now))
-        return members.first { $0.node != agent.me.node && $0.node != sender && !live.contains($0) }
+        if let unheard = members.first(where: { $0.node != agent.me.node && !live.contains($0) }) { return unheard }
+        let proposed = Set(members)
+        return agent.view.members.first { live.contains($0) && !proposed.contains($0) }
     }
 
     /// The node that runs fence agents: the lowest live member of the committed view.

@@ -16,9 +16,12 @@ public struct MembershipSummary: Sendable, Equatable {
     public var lockspacePhases: [String: String]
     /// Recoveries finished since start.
     public var recoveries: Int
+    /// This node was excluded from a view the others committed and stopped for good (restart dlmd).
+    public var removed = false
 
     /// `running`, or the most severe phase of any lockspace.
     public var state: String {
+        if removed { return "removed" }
         if generation == 0 { return "joining" }
         if !quorate || lockspacePhases.values.contains("inquorate") { return "inquorate" }
         if !awaitingFencing.isEmpty { return "fencing" }

@@ -36,10 +36,12 @@ final class LocalCluster {
         FileManager.default.createFile(atPath: key, contents: Data(secret), attributes: [.posixPermissions: 0o600])
         binary = try Self.dlmdBinary()
         for node in 1...Self.nodeCount {
+            // A setting given in `extraLines` replaces the base one (log_level, timeouts).
+            let overridden = Set(extraLines.compactMap { $0.split(separator: "=").first.map(String.init) })
             var lines = [
                 "cluster_name=clustertest", "our_nodeid=\(node)", "socket=\(socketPath(node))", "key_file=\(key)",
                 "log_level=debug", "heartbeat_interval_ms=200", "node_timeout_ms=3000", "create_uid=\(getuid())",
-            ]
+            ].filter { !overridden.contains(String($0.split(separator: "=")[0])) }
             lines += (1...Self.nodeCount).map { "node id=\($0) addr=127.0.0.1 port=\(ports[$0 - 1])" }
             lines += extraLines
             let config = directory + "/node\(node).conf"
@@ -50,6 +52,7 @@ final class LocalCluster {
         do {
             try await waitUntilLinked()
         } catch {
+            for node in 1...Self.nodeCount { print("--- node \(node) log tail\n\(fileText(logPath(node)).suffix(3000))") }
             await stop()
             throw error
         }

@@ -4,7 +4,7 @@
 // script the test writes / the operator's fence_ack), recover, and grant the waiter. Survivors' locks
 // are checked one by one (a NOQUEUE request from the other survivor must still be refused), node 3's
 // are gone, node 3 restarts as a new incarnation and takes locks again. A 2-of-3 loss leaves node 1
-// inquorate (new requests fail with ENOTCONN). Detection time (kill → lockspaces stopped on node 1) and
+// inquorate (new requests fail with ENOTCONN). Detection time (kill → view change seen on node 1) and
 // recovery time (kill → waiter granted) are printed. Every wait is bounded; only the test's PIDs are killed.
 
 import DLMClientProtocol
@@ -15,7 +15,9 @@ import Testing
 
 @Suite("membership and recovery of three dlmd processes", .serialized, .timeLimit(.minutes(3)))
 struct ClusterRecoveryTests {
-    static let fastMembership = ["lockspace default", "heartbeat_interval=100", "failure_timeout=1000"]
+    /// Short timeouts so the suite stays quick, yet a node starved of CPU for a moment on a loaded CI
+    /// machine is not taken for dead; info logging (thousands of locks at debug would be most of the load).
+    static let fastMembership = ["lockspace default", "heartbeat_interval=100", "failure_timeout=2000", "log_level=info"]
 
     @Test("kill -9 of a node holding thousands of locks, fencing disabled: waiter granted, node rejoins")
     func crashWithoutFencing() async throws {
@@ -104,13 +106,18 @@ struct ClusterRecoveryTests {
         try await cluster.crash(3)
         var detected: Duration?
         while detected == nil && ContinuousClock.now - killed < .seconds(20) {
-            if cluster.statusValue(1, "state") != "running" { detected = ContinuousClock.now - killed }
+            // The view change is seen as a stopped/fencing/recovering state, or (if the poll missed
+            // that short window) as the new generation already committed.
+            let status = cluster.status(1) ?? ""
+            if !status.contains("\nstate running\n") || !status.contains("\ngeneration \(generationBefore)\n") {
+                detected = ContinuousClock.now - killed
+            }
             try await Task.sleep(for: .milliseconds(5))
         }
         let granted = try first.callback(timeoutMilliseconds: 20_000)
         let recovered = ContinuousClock.now - killed
         #expect(granted == .completion(CompletionCallback(lockID: waiter, status: .granted, grantedMode: .ex)))
-        print("[\(label)] \(count + 1) locks on node 3: detection (kill -> lockspaces stopped on node 1) "
+        print("[\(label)] \(count + 1) locks on node 3: detection (kill -> view change seen on node 1) "
             + "\(detected.map { "\($0)" } ?? "not seen"), recovery (kill -> waiter granted) \(recovered)")
         #expect(detected != nil)
         let milestones = ["view change", "view committed", "recovery done", "fenc", "quorum"]

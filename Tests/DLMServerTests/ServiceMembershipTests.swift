@@ -5,7 +5,9 @@
 // a crashed node is excluded, with fencing disabled at once, with a fence agent only after the agent
 // succeeded (a failed run is retried), and without an agent only after `fence_ack` (EPERM/ENOENT
 // cases too); the waiter behind the crashed node's EX is granted; status shows generation, members,
-// quorum, fencing and phases; a node refuses a proposal naming a member it cannot hear.
+// quorum, fencing and phases; a node refuses a proposal naming a member it cannot hear, or dropping
+// a member of its view it still hears; a node that
+// was only paused comes back excluded and stops for good (ENOTCONN), without being re-added.
 
 import DLMClientProtocol
 import DLMCore
@@ -139,6 +141,14 @@ struct ServiceMembershipTests {
         let status = cluster.status(1)
         #expect(status.contains("members 1 2\n") && status.contains("fencing_wait none\n") && status.contains("state running\n"), "\(status)")
         #expect(!cluster.services[1]!.takeFinishedRecoveries().isEmpty)
+        // The "crashed" node was only paused: when it comes back it learns it was left out, and stops
+        // for good; the others ignore its fenced incarnation instead of re-adding it.
+        cluster.alive.insert(3)
+        cluster.run(milliseconds: 1000)
+        let zombie = cluster.status(3)
+        #expect(zombie.contains("state removed\n") && zombie.contains("lockspace default state inquorate"), "\(zombie)")
+        #expect(cluster.call(3, Self.lock(.pr, "other")) == .result(.failure(.ENOTCONN)))
+        #expect(cluster.status(1).contains("members 1 2\n"))
     }
 
     @Test("with a fence agent the view waits for the agent's success; a failed run is retried")
@@ -192,6 +202,28 @@ struct ServiceMembershipTests {
         cluster.services[2]!.receiveMembership(.viewHeartbeat(incarnation: 103, generation: 0), from: 3, now: cluster.now, output: &output)
         output = []
         cluster.services[2]!.receiveMembership(.viewStop(proposal), from: 1, now: cluster.now, output: &output)
+        #expect(output == [.membership(to: 1, message: .viewNack(highest: 5))], "the proposer itself must have been heard too")
+        cluster.services[2]!.receiveMembership(.viewHeartbeat(incarnation: 101, generation: 0), from: 1, now: cluster.now, output: &output)
+        output = []
+        cluster.services[2]!.receiveMembership(.viewStop(proposal), from: 1, now: cluster.now, output: &output)
         #expect(output == [.membership(to: 1, message: .viewStopAck(generation: 5))])
+    }
+
+    @Test("a proposal that drops a member this node still hears is refused; once it is silent it is accepted")
+    func proposalDroppingALiveMemberRefused() {
+        var cluster = Cluster(enableFencing: false)
+        cluster.run(milliseconds: 1000)
+        let generation = UInt64(cluster.status(2).split(separator: "\n").first { $0.hasPrefix("generation ") }!.dropFirst(11))!
+        let proposal = ViewPayload(
+            generation: generation + 10, members: [ViewMember(node: 1, incarnation: 101), ViewMember(node: 2, incarnation: 102)])
+        var output: [ServiceOutput] = []
+        cluster.services[2]!.receiveMembership(.viewStop(proposal), from: 1, now: cluster.now, output: &output)
+        #expect(output == [.membership(to: 1, message: .viewNack(highest: generation + 10))])
+        cluster.alive.remove(3)
+        cluster.run(milliseconds: 1500)
+        let later = ViewPayload(generation: generation + 100, members: proposal.members)
+        output = []
+        cluster.services[2]!.receiveMembership(.viewStop(later), from: 1, now: cluster.now, output: &output)
+        #expect(output == [.membership(to: 1, message: .viewStopAck(generation: generation + 100))])
     }
 }
