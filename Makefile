@@ -93,8 +93,8 @@ sim: ## Replay one simulated cluster schedule (SEED=N), or a batch with SEEDS=N:
 bench: build ## Run dlm-bench (release build) against a private dlmd; table + JSON lines
 	$(MAKE) -C bench run
 
-compare: build ## dlm-bench side by side with a private redis-server (installs redis-server, libhiredis-dev)
-	@for p in redis-server libhiredis-dev; do dpkg -s $$p >/dev/null 2>&1 || { $(SUDO) apt-get update -qq; \
+compare: build ## dlm-bench side by side with private redis-server, etcd and ZooKeeper (installs their Debian packages)
+	@for p in redis-server libhiredis-dev etcd-server zookeeper python3-kazoo python3-etcd3; do dpkg -s $$p >/dev/null 2>&1 || { $(SUDO) apt-get update -qq; \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$p; }; done
 	$(MAKE) -C bench compare
 

@@ -10,7 +10,8 @@ local: one client, lock then unlock on a new resource each time (one sample per 
 pipelined: C client processes (one connection each) with K threads each doing lock/unlock pairs
 on distinct resources, as the libdlm-c driver does (one sample per pair).
 contended: C client processes taking one hot lock in turn (one sample per acquisition: request
-to grant). Samples are little-endian u64 nanoseconds. A backend is a class with
+to grant). Every client connects first; the measured window opens for all of them together
+SETUP_SECONDS after the start. Samples are little-endian u64 nanoseconds. A backend is a class with
 `__init__(port)`, `roundtrip()`, `lock(name) -> token`, `unlock(token)` and `close()`.
 """
 

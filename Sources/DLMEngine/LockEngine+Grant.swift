@@ -40,7 +40,7 @@ extension LockEngine {
     }
 
     /// Whether a lock in `queue` other than `id` holds a granted mode incompatible with `requested`.
-    private func conflicts(_ queue: [LockID], with id: LockID, requested: LockMode) -> Bool {
+    private func conflicts(_ queue: some Sequence<LockID>, with id: LockID, requested: LockMode) -> Bool {
         for other in queue where other != id {
             if let held = lock(other)?.granted, !held.isCompatible(with: requested) { return true }
         }

@@ -51,7 +51,7 @@ extension LockEngine {
         }
     }
 
-    private func checkQueue(_ ids: [LockID], _ queue: LockQueue, _ name: ResourceName, _ seen: inout Set<LockID>) {
+    private func checkQueue(_ ids: some Sequence<LockID>, _ queue: LockQueue, _ name: ResourceName, _ seen: inout Set<LockID>) {
         for id in ids {
             invariant(seen.insert(id).inserted, "lock on two queues", dump: dump(name))
             guard let lock = lock(id) else {
@@ -73,7 +73,7 @@ extension LockEngine {
     /// Granted modes (of grant- and convert-queue locks) pairwise compatible, via per-mode counts.
     private func checkCompatibility(_ resource: Resource, _ name: ResourceName) {
         var counts = [Int](repeating: 0, count: LockMode.allCases.count)
-        for id in resource.granted + resource.converting {
+        for id in Array(resource.granted) + resource.converting {
             if let mode = lock(id)?.granted { counts[Int(mode.rawValue)] += 1 }
         }
         for a in LockMode.allCases where counts[Int(a.rawValue)] > 0 {
@@ -87,7 +87,7 @@ extension LockEngine {
     /// A one-resource state dump for invariant failures.
     func dump(_ name: ResourceName) -> String {
         guard let resource = resources[name] else { return "resource \(name): none" }
-        func describe(_ ids: [LockID]) -> String {
+        func describe(_ ids: some Sequence<LockID>) -> String {
             ids.map { id in
                 guard let lock = lock(id) else { return "\(id):missing" }
                 let held = lock.granted.map(\.description) ?? "IV"

@@ -8,7 +8,7 @@ import DLMCore
 /// (`grantedHeadFirst`). Only the order of basts depends on it.
 struct Resource: Sendable {
     let name: ResourceName
-    var granted: [LockID] = []
+    var granted = GrantQueue()
     var converting: [LockID] = []
     var waiting: [LockID] = []
     /// The authoritative LVB; nil until first written, discarded with the resource (spec §6).
@@ -26,13 +26,13 @@ struct Resource: Sendable {
     var lockCount: Int { granted.count + converting.count + waiting.count }
 
     /// The grant queue in the kernel's order (most recently granted first).
-    var grantedHeadFirst: ReversedCollection<[LockID]> { granted.reversed() }
+    var grantedHeadFirst: ReversedCollection<GrantQueue> { granted.reversed() }
 
     /// Removes `id` from `queue`; returns whether it was there.
     @discardableResult
     mutating func remove(_ id: LockID, from queue: LockQueue) -> Bool {
         switch queue {
-        case .granted: return Resource.remove(id, in: &granted)
+        case .granted: return granted.remove(id)
         case .converting: return Resource.remove(id, in: &converting)
         case .waiting: return Resource.remove(id, in: &waiting)
         }

@@ -11,13 +11,18 @@ import DLMEngine
 /// about 180 here. Offers the part of `Dictionary`'s API the node uses: an optional subscript (with
 /// in-place modification), `removeValue(forKey:)`, `count`, `keys` and `values` (ascending id
 /// order, snapshots like a Dictionary's) and iteration over `(key, value)` pairs.
-struct LockTable<Value: Sendable>: Sendable, Sequence {
+struct LockTable<Value: Sendable>: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     private var slots: [Value?] = []
     /// Live entries.
     private(set) var count = 0
 
     /// An empty table.
     init() {}
+
+    /// A table of the given pairs (`[:]` for an empty one).
+    init(dictionaryLiteral elements: (LockID, Value)...) {
+        for (id, value) in elements { self[id] = value }
+    }
 
     /// Whether the table holds no value.
     var isEmpty: Bool { count == 0 }

@@ -217,8 +217,10 @@ extension NodeLockspace {
     mutating func closeHandle(_ handle: UInt64, purging: Bool = false, now: MonotonicInstant, _ directives: inout [NodeDirective]) {
         var effects: [EngineEffect] = []
         if !purging { engine.closeHandle(handle, now: now, effects: &effects) }
+        var names: Set<ResourceName> = []
         for id in locks.keys.sorted() {
             guard var lock = locks[id], lock.owner.handle == handle else { continue }
+            names.insert(lock.name)
             lock.silenced = true
             locks[id] = lock
             switch lock.place {
@@ -237,7 +239,9 @@ extension NodeLockspace {
             }
         }
         route(effects, reply: nil, now: now, &directives)
-        touchAllMastered(now: now)
+        // Only the handle's resources can have lost their last lock (grants to others keep theirs
+        // active), so only they are re-marked: O(handle's locks), not a sort of every mastered name.
+        for name in names.sorted() { touchMastered(name, now: now) }
     }
 
     /// Releases this node's orphans of `pid` (0 = all): those in the engine (mastered here) and the

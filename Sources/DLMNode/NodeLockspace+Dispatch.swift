@@ -29,9 +29,12 @@ extension NodeLockspace {
 
     mutating func onTick(now: MonotonicInstant, _ directives: inout [NodeDirective]) {
         var effects: [EngineEffect] = []
+        let lockCount = engine.lockCount
         engine.expireTimeouts(now: now, effects: &effects)
         route(effects, reply: nil, now: now, &directives)
-        touchAllMastered(now: now)
+        // Only a timed-out request that left removes a lock (and so can empty a resource); a tick
+        // that expired none (most ticks: toss expiry) must not sort every mastered name.
+        if engine.lockCount != lockCount { touchAllMastered(now: now) }
         expireInactive(now: now, &directives)
     }
 

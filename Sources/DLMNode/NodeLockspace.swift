@@ -51,7 +51,7 @@ struct NodeLockspace: Sendable {
     var allocator = NodeLockIDAllocator()
     var holderResources: [ResourceName: HolderResource] = [:]
     /// Engine id → node lock id, for locally owned locks mastered here.
-    var localByEngineID: [LockID: LockID] = [:]
+    var localByEngineID = LockTable<LockID>()
     /// Engine id → remote holder, for master copies.
     var remoteByEngineID: [LockID: RemoteHolder] = [:]
 

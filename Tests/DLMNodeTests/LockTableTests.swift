@@ -46,6 +46,10 @@ import Testing
         #expect(table[0] == nil && table[4] == nil && table[3] == "three")
         table[3]?.append("!")
         #expect(table[3] == "three!")
+        table = [:]
+        #expect(table.isEmpty && table[3] == nil)
+        let literal: LockTable<String> = [2: "two", 9: "nine"]
+        #expect(literal.keys == [2, 9] && literal.count == 2 && literal[9] == "nine")
     }
 
     @Test func emptiedTableIsEmpty() {
