@@ -4,24 +4,12 @@
 # so every write is fsynced to its WAL); the command gets "--etcd-port PORT" appended; etcd is
 # stopped by its own PID afterwards. Usage: sh etcd.sh COMMAND [args...]
 set -u
+here=$(cd "$(dirname "$0")" && pwd)
 ETCD=${ETCD:-etcd}
 PY=/usr/bin/python3
 command -v "$ETCD" >/dev/null 2>&1 || { echo "etcd.sh: $ETCD not found (apt-get install etcd-server)" >&2; exit 1; }
-tmp=$(mktemp -d /tmp/bench-etcd.XXXXXX)
-pid=""
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM PIPE
-freeport() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. "$here/server-lib.sh"
+server_setup etcd
 port=$(freeport)
 peer=$(freeport)
 "$ETCD" --name bench --data-dir "$tmp/data" \

@@ -9,27 +9,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 top="$here/.."
 workload=${1:-local}
 shift 2>/dev/null || true
-tmp=$(mktemp -d /tmp/bench-profile.XXXXXX)
-dpid=""
-cleanup() {
-	if [ -n "$dpid" ]; then
-		kill "$dpid" 2>/dev/null
-		i=0
-		while kill -0 "$dpid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-		kill -9 "$dpid" 2>/dev/null
-		wait "$dpid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM PIPE
+. "$here/server-lib.sh"
+server_setup profile
 printf 'cluster_name=bench\nour_nodeid=1\nlog_level=warning\nlockspace bench mode=0666\n' >"$tmp/dlmd.conf"
 "$top/.build/release/dlmd" --config "$tmp/dlmd.conf" --socket "$tmp/dlmd.sock" --foreground >"$tmp/dlmd.log" 2>&1 &
-dpid=$!
+pid=$!
 i=0
 while [ ! -S "$tmp/dlmd.sock" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
 export DLMD_SOCKET="$tmp/dlmd.sock"
-timeout 60 perf record -q -e cpu-clock -g -p "$dpid" -o "$tmp/perf.data" -- sleep 4 2>/dev/null &
+timeout 60 perf record -q -e cpu-clock -g -p "$pid" -o "$tmp/perf.data" -- sleep 4 2>/dev/null &
 ppid=$!
 sleep 0.3
 /usr/bin/time -f "## loadgen: %e s wall, %U s user, %S s sys" timeout 60 "$here/build/${PROGRAM:-loadgen}" --workload "$workload" --lockspace bench --seconds 3 "$@"

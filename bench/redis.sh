@@ -4,23 +4,12 @@
 # command gets "--redis-port PORT" appended; redis-server is stopped by its own PID afterwards.
 # Usage: sh redis.sh /path/dlm-bench [args...]
 set -u
+here=$(cd "$(dirname "$0")" && pwd)
 REDIS=${REDIS_SERVER:-redis-server}
 command -v "$REDIS" >/dev/null 2>&1 || { echo "redis.sh: $REDIS not found (apt-get install redis-server)" >&2; exit 1; }
-tmp=$(mktemp -d /tmp/bench-redis.XXXXXX)
-pid=""
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM PIPE
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+. "$here/server-lib.sh"
+server_setup redis
+port=$(freeport)
 "$REDIS" --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$tmp" \
 	--protected-mode yes --daemonize no --logfile "$tmp/redis.log" &
 pid=$!

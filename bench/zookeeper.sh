@@ -5,25 +5,14 @@
 # command gets "--zk-port PORT" appended; the server is stopped by its own PID afterwards.
 # Usage: sh zookeeper.sh COMMAND [args...]
 set -u
+here=$(cd "$(dirname "$0")" && pwd)
 JAVA=${JAVA:-java}
 JAR=${ZOOKEEPER_JAR:-/usr/share/java/zookeeper.jar}
 PY=/usr/bin/python3
 [ -f "$JAR" ] || { echo "zookeeper.sh: $JAR not found (apt-get install zookeeper)" >&2; exit 1; }
-tmp=$(mktemp -d /tmp/bench-zk.XXXXXX)
-pid=""
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM PIPE
-port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+. "$here/server-lib.sh"
+server_setup zk 100
+port=$(freeport)
 mkdir -p "$tmp/data" "$tmp/conf"
 printf 'tickTime=2000\ndataDir=%s/data\nclientPortAddress=127.0.0.1\nclientPort=%s\nadmin.enableServer=false\nmaxClientCnxns=0\n' \
 	"$tmp" "$port" >"$tmp/conf/zoo.cfg"
