@@ -43,8 +43,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var connects: [NodeID: FenceAgent] = [:]
     /// Membership: heartbeat period and failure timeout (ms), fencing on/off, two-node quorum rule,
     /// fence agent time limit (ms).
-    public var heartbeatInterval: UInt32 = 500
-    public var failureTimeout: UInt32 = 3000
+    public var heartbeatInterval: UInt32 = 250
+    public var failureTimeout: UInt32 = 2000
     public var enableFencing = true
     public var twoNode = false
     public var fenceTimeout: UInt32 = 60000

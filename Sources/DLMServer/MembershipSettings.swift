@@ -34,7 +34,7 @@ public struct MembershipSettings: Sendable, Equatable {
     public var fencedByAgent: Set<NodeID> { Set(fenceCommands.keys) }
 
     public init(
-        incarnation: UInt32, heartbeatInterval: Duration = .milliseconds(500), failureTimeout: Duration = .milliseconds(3000),
+        incarnation: UInt32, heartbeatInterval: Duration = .milliseconds(250), failureTimeout: Duration = .milliseconds(2000),
         enableFencing: Bool = true, twoNode: Bool = false, fenceCommands: [NodeID: FenceCommand] = [:],
         fenceRetryDelay: Duration = .seconds(5), fenceTimeout: Duration = .seconds(60)
     ) {
