@@ -165,6 +165,11 @@ public struct MembershipAgent: Sendable {
         case .heartbeat(let incarnation, let generation):
             detector.heard(from: sender, incarnation: incarnation, now: now)
             announced[sender] = generation
+            // A member of our view still announcing an older view (or none) missed the commit (a
+            // partition dropped it): send it again; a member that moved on ignores it.
+            if generation < view.generation, view.members.contains(Member(node: sender, incarnation: incarnation)) {
+                out.append(.send(to: sender, .commit(view)))
+            }
         case .stop(let generation, let members):
             guard generation > highestAccepted, members.contains(me) else {
                 out.append(.send(to: sender, .nack(highest: highestAccepted)))

@@ -2,7 +2,8 @@
 // minority and the rest in both directions; a one-way partition drops a→b and delivers b→a. Either
 // kind cuts the lock connections of the affected pairs (TCP does not survive a one-way cut) and the
 // membership messages in the cut directions. Partitions heal after a while; a node still cut off
-// when a quorate peer suspects it is fenced: killed, confirmed to every live agent, restarted later.
+// when a quorate peer that has it in its view suspects it is fenced: killed, confirmed to every
+// live agent, restarted later.
 
 import DLMCore
 import DLMMembership
@@ -69,14 +70,16 @@ extension SimulationWorld {
         for (a, b) in broken where !sessions[a][b].isConnected || !sessions[b][a].isConnected { reconnect(a, b) }
     }
 
-    /// Fencing of a node a partition isolated: when a quorate live peer no longer hears it and it is
-    /// still cut off, it is killed and confirmed fenced; otherwise checked again a little later.
+    /// Fencing of a node a partition isolated: when a quorate live peer whose view contains it (one
+    /// that could propose its removal) no longer hears it and it is still cut off, it is killed and
+    /// confirmed fenced; otherwise checked again a little later.
     mutating func fencePartitioned(_ index: Int, incarnation: UInt32) {
         guard alive[index], incarnations[index] == incarnation, cut.indices.contains(where: { cut[index][$0] || cut[$0][index] })
         else { return }
         let me = Member(node: NodeID(index + 1), incarnation: incarnation)
         let suspected = agents.indices.contains { peer in
-            peer != index && alive[peer] && agents[peer].quorate && !agents[peer].live(now: nowInstant).contains(me)
+            peer != index && alive[peer] && agents[peer].quorate && agents[peer].view.members.contains(me)
+                && !agents[peer].live(now: nowInstant).contains(me)
         }
         guard suspected else {
             queue.push(.fencePartitioned(index, incarnation), at: now + Self.nanoseconds(Self.partitionFenceCheck))
