@@ -34,6 +34,13 @@ public struct MembershipAgent: Sendable {
     private var proposal: Proposal?
     /// A commit received before every member it drops was confirmed fenced.
     private var pendingCommit: MembershipView?
+    /// Quorum was lost since the last commit: this node's lockspaces are inquorate until a new view
+    /// including it is committed (see `isStalled`).
+    private var lostQuorum = false
+    /// When this node accepted (or made) a proposal that is not committed yet. A member stopped for
+    /// longer than the proposal timeout (its coordinator gave up, e.g. after a partition healed)
+    /// is stalled too (see `isStalled`).
+    private var stoppedSince: MonotonicInstant?
     /// The view generation each peer announced in its last heartbeat.
     private var announced: [NodeID: UInt64] = [:]
     private var lastHeartbeat: MonotonicInstant?
@@ -53,6 +60,19 @@ public struct MembershipAgent: Sendable {
         self.detector = FailureDetector(timeout: failureTimeout)
     }
 
+    /// The generation a stalled member announces in its heartbeats (it still has its view and may
+    /// coordinate; 0 would mean "no view").
+    public static let stalledGeneration = UInt64.max
+
+    /// Whether this member waits for a new view to restart its lockspaces: quorum lost, or stopped
+    /// by a proposal that did not commit within the proposal timeout. Its heartbeats then announce
+    /// `stalledGeneration` so the coordinator proposes a view. Never true without a view.
+    public func isStalled(now: MonotonicInstant) -> Bool {
+        // A node without a view announces 0 whatever happens: it cannot coordinate.
+        guard view.generation > 0 else { return false }
+        return lostQuorum || stoppedSince.map { now.duration(since: $0) >= proposalTimeout } ?? false
+    }
+
     /// This node plus the peers the detector believes alive.
     public func live(now: MonotonicInstant) -> [Member] {
         (detector.alive(now: now).filter { $0.node != me.node } + [me]).sorted()
@@ -69,13 +89,16 @@ public struct MembershipAgent: Sendable {
         if lastHeartbeat.map({ now.duration(since: $0) >= heartbeatInterval }) ?? true {
             lastHeartbeat = now
             for peer in rule.configured.sorted() where peer != me.node {
-                out.append(.send(to: peer, .heartbeat(incarnation: me.incarnation, generation: view.generation)))
+                out.append(.send(to: peer, .heartbeat(incarnation: me.incarnation, generation: isStalled(now: now) ? Self.stalledGeneration : view.generation)))
             }
         }
         let live = live(now: now)
         let liveNodes = Set(live.map(\.node))
         let nowQuorate = rule.isQuorate(liveNodes)
-        if quorate && !nowQuorate { out.append(.quorumLost) }
+        if quorate && !nowQuorate {
+            lostQuorum = true
+            out.append(.quorumLost)
+        }
         quorate = nowQuorate
         if let pending = pendingCommit { receiveCommit(pending, &out) }
         // The coordinator is the lowest live member of this node's committed view; a new
@@ -94,7 +117,9 @@ public struct MembershipAgent: Sendable {
             current.since = now
             proposal = current
         }
-        guard live != view.members || proposal != nil || highestAccepted > view.generation else { return }
+        // A stalled live member (quorum lost, or stopped by an abandoned proposal): only a new view restarts it.
+        let stalled = live.contains { $0 != me && view.members.contains($0) && announced[$0.node] == Self.stalledGeneration }
+        guard live != view.members || proposal != nil || highestAccepted > view.generation || stalled else { return }
         propose(live, now: now, &out)
     }
 
@@ -109,6 +134,7 @@ public struct MembershipAgent: Sendable {
     private mutating func propose(_ members: [Member], now: MonotonicInstant, _ out: inout [MembershipOutput]) {
         highestAccepted += 1
         proposal = Proposal(generation: highestAccepted, members: members, acks: [me.node], since: now)
+        stoppedSince = stoppedSince ?? now
         out.append(.stop(generation: highestAccepted))
         for member in members where member.node != me.node {
             out.append(.send(to: member.node, .stop(generation: highestAccepted, members: members)))
@@ -122,7 +148,11 @@ public struct MembershipAgent: Sendable {
         guard departed.allSatisfy({ fenced.contains($0) }) else { return }
         proposal = nil
         let next = MembershipView(generation: current.generation, members: current.members)
-        for member in next.members where member.node != me.node { out.append(.send(to: member.node, .commit(next))) }
+        for member in next.members where member.node != me.node {
+            out.append(.send(to: member.node, .commit(next)))
+            // Until its next heartbeat, assume it adopts the view (a stale "no view" must not re-propose).
+            announced[member.node] = next.generation
+        }
         commit(next, &out)
     }
 
@@ -130,6 +160,8 @@ public struct MembershipAgent: Sendable {
         invariant(next.generation > view.generation, "view generation went back", dump: "\(view.generation) -> \(next.generation)")
         let departed = view.departed(in: next.members)
         view = next
+        lostQuorum = false
+        stoppedSince = nil
         out.append(.start(next, departed: departed))
     }
 
@@ -141,6 +173,11 @@ public struct MembershipAgent: Sendable {
         case .heartbeat(let incarnation, let generation):
             detector.heard(from: sender, incarnation: incarnation, now: now)
             announced[sender] = generation
+            // A member of our view still announcing an older view (or none) missed the commit (a
+            // partition dropped it): send it again; a member that moved on ignores it.
+            if generation < view.generation, view.members.contains(Member(node: sender, incarnation: incarnation)) {
+                out.append(.send(to: sender, .commit(view)))
+            }
         case .stop(let generation, let members):
             guard generation > highestAccepted, members.contains(me) else {
                 out.append(.send(to: sender, .nack(highest: highestAccepted)))
@@ -148,6 +185,7 @@ public struct MembershipAgent: Sendable {
             }
             highestAccepted = generation
             proposal = nil
+            stoppedSince = stoppedSince ?? now
             out.append(.stop(generation: generation))
             out.append(.send(to: sender, .stopAck(generation: generation)))
         case .stopAck(let generation):

@@ -24,10 +24,13 @@ enum DeferredCall: Sendable {
 public struct DeferredCallFailure: Sendable, Hashable {
     /// Which call: "lock", "convert", "unlock" or "deadlockCancel".
     public var call: String
+    /// The lockspace's global id.
     public var lockspace: UInt32
+    /// The caller's client handle.
     public var handle: UInt64
     /// This node's lock id (the id the caller was given for a queued new lock).
     public var lockID: LockID
+    /// What the call failed with.
     public var errno: DLMErrno
     /// A constant reason for logs.
     public var reason: String
@@ -58,6 +61,8 @@ extension NodeLockspace {
         try checkQueueRoom(request.flags.contains(.convert) ? "convert" : "lock", handle: request.owner.handle, lockID: request.lockID)
         if request.flags.contains(.convert) {
             guard knows(request.lockID) else { throw .ENOENT }
+            // A queued new lock's request is still pending: converting it is EBUSY, as it would be.
+            if reservedIDs[request.lockID] != nil { throw .EBUSY }
         } else {
             if locks.count + reservedIDs.count + remoteByEngineID.count >= engine.lockCountMax { throw .ENOMEM }
             request.lockID = allocator.allocate()
@@ -72,6 +77,7 @@ extension NodeLockspace {
         guard flags.isSubset(of: LockFlags.unlockAllowed) else { throw .EINVAL }
         if flags.contains(.cancel) && flags.contains(.forceUnlock) { throw .EINVAL }
         guard let handle = locks[lockID]?.owner.handle ?? reservedIDs[lockID] else { throw .ENOENT }
+        if reservedIDs[lockID] != nil && flags.isDisjoint(with: [.cancel, .forceUnlock]) { throw .EBUSY }
         try checkQueueRoom("unlock", handle: handle, lockID: lockID)
         deferredCalls.append(.unlock(lockID: lockID, handle: handle, flags: flags, valueBlock: valueBlock))
         return .completionFollows

@@ -4,7 +4,9 @@ import DLMCore
 
 /// A lockspace member and its slot (1-based, stable for the member's lifetime).
 public struct MemberSlot: Sendable, Hashable {
+    /// The member's node id.
     public var node: NodeID
+    /// Its slot, ≥ 1.
     public var slot: UInt16
 
     public init(node: NodeID, slot: UInt16) {

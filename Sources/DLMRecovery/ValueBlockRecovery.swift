@@ -6,8 +6,11 @@ import DLMCore
 
 /// A resource LVB state: its bytes (nil = none), sequence number and invalid mark.
 public struct ValueBlockState: Sendable, Hashable {
+    /// The LVB bytes, nil = none.
     public var block: ValueBlock?
+    /// Its lvbseq.
     public var sequence: UInt32
+    /// Marked invalid: the next VALBLK reader gets VALNOTVALID.
     public var invalid: Bool
 
     public init(block: ValueBlock?, sequence: UInt32, invalid: Bool) {

@@ -37,6 +37,8 @@ public struct SimulationOptions: Sendable {
     public var faults = false
     /// Crashes scheduled in the active phase when `faults` is on.
     public var crashes = 1
+    /// Partitions (symmetric or one-way, healing later) scheduled in the active phase when `faults` is on.
+    public var partitions = 0
     /// Prints every call, message and callback (for replaying one seed).
     public var trace = false
 

@@ -21,6 +21,10 @@ extension SimulationWorld {
             corrupted = true
             reported = .ex
         }
+        // A node outside a quorate view (or recovering) grants nothing.
+        if completion.status == .granted && !nodes[node].isRunning {
+            checker.fail("grant delivered on node \(node + 1) while its lockspace is not running (gen \(nodes[node].generation))")
+        }
         checker.completed(node: NodeID(node + 1), completion, reportedMode: reported)
         if let index = clients.firstIndex(where: { $0.node == NodeID(node + 1) && $0.handle == completion.owner.handle }) {
             clients[index].apply(completion)

@@ -30,7 +30,7 @@ extension SimulationWorld {
         agents[index].tick(now: nowInstant, &out)
         apply(out, at: index)
         if options.faults && stepsIssued >= options.steps && now > lastFault + 2_000_000_000 && !membershipSettled {
-            let states = nodes.indices.map { "\($0 + 1):alive=\(alive[$0]) gen=\(nodes[$0].generation) running=\(nodes[$0].isRunning) view=\(agents[$0].view.generation)" }
+            let states = nodes.indices.map { "\($0 + 1):alive=\(alive[$0]) gen=\(nodes[$0].generation) running=\(nodes[$0].isRunning) view=\(agents[$0].view.generation) accepted=\(agents[$0].highestAccepted) quorate=\(agents[$0].quorate) live=\(agents[$0].live(now: nowInstant)) members=\(agents[$0].view.members)" }
             checker.fail("membership or recovery did not settle: \(states.joined(separator: " "))")
             return
         }
@@ -44,11 +44,13 @@ extension SimulationWorld {
             switch output {
             case .send(let to, let message):
                 let peer = Int(to) - 1
-                guard alive[peer] else { continue }
+                guard alive[peer], !isCut(index, peer) else { continue }
                 queue.push(.membership(from: index, to: peer, message), at: now + UInt64.random(in: 10...300, using: &rng) * 1000)
             case .stop:
+                if options.trace { print("\(now / 1000)us stop@\(index + 1)") }
                 nodes[index].stopLockspaces()
             case .quorumLost:
+                if options.trace { print("\(now / 1000)us quorumLost@\(index + 1)") }
                 nodes[index].quorumLost()
             case .start(let view, let departed):
                 if options.trace { print("\(now / 1000)us start@\(index + 1) gen \(view.generation) \(view.members)") }
@@ -64,7 +66,7 @@ extension SimulationWorld {
     }
 
     mutating func membershipArrive(from: Int, to: Int, _ message: MembershipMessage) {
-        guard alive[to], alive[from] else { return }
+        guard alive[to], alive[from], !isCut(from, to) else { return }
         var out: [MembershipOutput] = []
         agents[to].receive(message, from: NodeID(from + 1), now: nowInstant, &out)
         apply(out, at: to)
@@ -74,9 +76,15 @@ extension SimulationWorld {
     mutating func crash(_ index: Int) {
         guard alive[index], alive.filter({ $0 }).count > options.nodeCount / 2 + 1 else { return }
         if options.trace { print("\(now / 1000)us crash@\(index + 1)") }
+        report.crashes += 1
+        kill(index)
+        queue.push(.fence(index, incarnations[index]), at: now + UInt64.random(in: 2_000...6_000, using: &rng) * 1000)
+    }
+
+    /// The node's state and its clients' locks are lost; its links reset.
+    mutating func kill(_ index: Int) {
         alive[index] = false
         lastFault = now
-        report.crashes += 1
         for client in clients.indices where clients[client].node == NodeID(index + 1) {
             checker.closed(node: clients[client].node, handle: clients[client].handle)
             clients[client].locks = [:]
@@ -84,7 +92,6 @@ extension SimulationWorld {
             nextHandle += 1
         }
         for peer in 0..<options.nodeCount where peer != index { resetLink(index, peer) }
-        queue.push(.fence(index, incarnations[index]), at: now + UInt64.random(in: 2_000...6_000, using: &rng) * 1000)
     }
 
     mutating func fence(_ index: Int, incarnation: UInt32) {
@@ -118,6 +125,7 @@ extension SimulationWorld {
         epochs[min(a, b)][max(a, b)] += 1
         sessions[a][b] = ReliableSession<Outbound>()
         sessions[b][a] = ReliableSession<Outbound>()
+        guard !isCut(a, b) && !isCut(b, a) else { return }
         _ = sessions[a][b].onConnected()
         _ = sessions[b][a].onConnected()
     }

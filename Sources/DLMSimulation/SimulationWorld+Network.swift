@@ -36,6 +36,10 @@ extension SimulationWorld {
     /// Encodes `frame` and schedules its arrival after a random delay, never before earlier frames
     /// of the same link (TCP order); sometimes schedules a replayed copy as well.
     mutating func transmit(_ frame: WireFrame, from: Int, to: Int, generation: UInt64 = 0) {
+        if isCut(from, to) {
+            report.framesDropped += 1
+            return
+        }
         let bytes: ByteBuffer
         do {
             bytes = try frame.encoded()
@@ -95,6 +99,8 @@ extension SimulationWorld {
     }
 
     mutating func reconnect(_ a: Int, _ b: Int) {
+        // A partition keeps the connection down; healing reconnects it.
+        guard !isCut(a, b) && !isCut(b, a) else { return }
         perform(sessions[a][b].onConnected(), at: a, peer: b)
         perform(sessions[b][a].onConnected(), at: b, peer: a)
     }

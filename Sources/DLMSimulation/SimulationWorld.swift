@@ -20,6 +20,10 @@ public struct SimulationReport: Sendable {
     public var callErrors: [Int32: Int] = [:]
     public var linkDrops = 0
     public var crashes = 0
+    /// Symmetric and one-way partitions started, and nodes fenced (killed) while partitioned.
+    public var partitions = 0
+    public var oneWayPartitions = 0
+    public var fencedPartitioned = 0
     public var endTimeNanoseconds: UInt64 = 0
 
     public var passed: Bool { violations.isEmpty }
@@ -27,7 +31,8 @@ public struct SimulationReport: Sendable {
     public var summary: String {
         let errors = callErrors.keys.sorted().map { "\(DLMErrno($0))=\(callErrors[$0]!)" }.joined(separator: ",")
         return "seed=\(seed) nodes=\(nodeCount) \(passed ? "ok" : "FAILED") messages=\(messagesDelivered) "
-            + "completions=\(completions) dropped=\(framesDropped) linkDrops=\(linkDrops) crashes=\(crashes) callErrors=[\(errors)] "
+            + "completions=\(completions) dropped=\(framesDropped) linkDrops=\(linkDrops) crashes=\(crashes) "
+            + "partitions=\(partitions)+\(oneWayPartitions) fenced=\(fencedPartitioned) callErrors=[\(errors)] "
             + "simulatedTime=\(endTimeNanoseconds / 1000)us"
     }
 }
@@ -50,6 +55,9 @@ enum SimulationEvent: Sendable {
     case crash(Int)
     case fence(Int, UInt32)
     case restart(Int)
+    case startPartition
+    case healPartition
+    case fencePartitioned(Int, UInt32)
 }
 
 /// One seeded schedule. `run()` plays it to the end and returns the report.
@@ -77,6 +85,8 @@ public struct SimulationWorld {
     var incarnations: [UInt32] = []
     var highestGeneration: [UInt64] = []
     var lastFault: UInt64 = 0
+    /// cut[a][b]: everything from a to b is dropped (an active partition).
+    var cut: [[Bool]] = []
 
     public init(options: SimulationOptions) {
         self.options = options
@@ -100,6 +110,7 @@ public struct SimulationWorld {
         lastArrival = Array(repeating: Array(repeating: 0, count: n), count: n)
         armedTick = Array(repeating: nil, count: n)
         alive = Array(repeating: true, count: n)
+        cut = Array(repeating: Array(repeating: false, count: n), count: n)
         incarnations = Array(repeating: 0, count: n)
         highestGeneration = Array(repeating: 1, count: n)
         let initial = MembershipView(generation: 1, members: (0..<n).map { Member(node: NodeID($0 + 1), incarnation: 0) })
@@ -108,6 +119,9 @@ public struct SimulationWorld {
             for node in 0..<n { queue.push(.agentTick(node), at: 0) }
             for _ in 0..<options.crashes {
                 queue.push(.crash(Int.random(in: 0..<n, using: &rng)), at: UInt64.random(in: 1_000...20_000, using: &rng) * 1000)
+            }
+            for _ in 0..<options.partitions {
+                queue.push(.startPartition, at: UInt64.random(in: 1_000...20_000, using: &rng) * 1000)
             }
         }
         for a in 0..<n {
@@ -182,6 +196,15 @@ public struct SimulationWorld {
         case .restart(let node):
             restart(node)
             return node
+        case .startPartition:
+            startPartition()
+            return nil
+        case .healPartition:
+            healPartition()
+            return nil
+        case .fencePartitioned(let node, let incarnation):
+            fencePartitioned(node, incarnation: incarnation)
+            return nil
         }
     }
 

@@ -1,7 +1,8 @@
 // dlmd — dlm-sim: replays one seeded cluster schedule (`--seed S`) or runs a batch (`--seeds N`).
 //
 //     dlm-sim --seed 42 [--nodes 5] [--steps 200] [--resources 3] [--clients 2] [--nodir] [--trace]
-//     dlm-sim --seeds 1000 [--first 1] [--faults [--crashes K]]
+//     dlm-sim --seeds 1000 [--first 1] [--faults [--crashes K] [--partitions P]]
+//     dlm-sim --seeds 1000 --partitions P          (implies --faults, with --crashes 0 unless given)
 
 import DLMSimulation
 #if canImport(Glibc)
@@ -23,7 +24,8 @@ struct Arguments {
     var linkDropPercent = 2
     var replayPercent = 3
     var faults = false
-    var crashes = 1
+    var crashes: Int?
+    var partitions = 0
 }
 
 func parse(_ argv: [String]) -> Arguments? {
@@ -46,7 +48,10 @@ func parse(_ argv: [String]) -> Arguments? {
             arguments.trace = true
             index += 1
             continue
-        case "--crashes": arguments.crashes = Int(value) ?? arguments.crashes
+        case "--crashes": arguments.crashes = Int(value)
+        case "--partitions":
+            arguments.partitions = Int(value) ?? 1
+            arguments.faults = true
         case "--faults":
             arguments.faults = true
             index += 1
@@ -72,12 +77,13 @@ func options(seed: UInt64, _ arguments: Arguments) -> SimulationOptions {
     options.linkDropPercent = arguments.linkDropPercent
     options.replayPercent = arguments.replayPercent
     options.faults = arguments.faults
-    options.crashes = arguments.crashes
+    options.crashes = arguments.crashes ?? (arguments.partitions > 0 ? 0 : 1)
+    options.partitions = arguments.partitions
     return options
 }
 
 guard let arguments = parse(CommandLine.arguments) else {
-    print("usage: dlm-sim (--seed S | --seeds N [--first S]) [--nodes N] [--steps K] [--resources R] [--clients C] [--link-drops P] [--replays P] [--nodir] [--faults [--crashes K]] [--trace]")
+    print("usage: dlm-sim (--seed S | --seeds N [--first S]) [--nodes N] [--steps K] [--resources R] [--clients C] [--link-drops P] [--replays P] [--nodir] [--faults [--crashes K]] [--partitions P] [--trace]")
     exit(2)
 }
 if let seed = arguments.seed {

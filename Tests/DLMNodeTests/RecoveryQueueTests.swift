@@ -32,23 +32,32 @@ import Testing
         #expect(bench.nodes[1]!.takeDeferredCallFailures().isEmpty)
     }
 
-    /// Calls queued during the rebuilding phase too, and run in call order: lock, convert, unlock of
-    /// the same queued lock complete granted, granted (converted), unlocked.
+    /// Calls queued during the rebuilding phase too, and run in call order: a conversion and an
+    /// unlock of a lock granted before, and a new lock (blocked by node 1's EX) then its cancel.
     @Test func queuedCallsRunInOrder() throws {
         var bench = NodeBench(nodes: 3)
         let name = bench.name(directoryNode: 1)
+        let held = try bench.lock(2, name, .nl)
+        let busy = bench.name(directoryNode: 1, skip: 1)
+        _ = try bench.lock(1, busy, .ex)
+        bench.settle()
         bench.fail(3)
         bench.stopAll()
         bench.startRecovery(failed: [3])
         // Node 2 has not seen node 1's DONE yet: it is rebuilding.
         #expect(!bench.nodes[2]!.isRunning)
-        let id = try bench.lock(2, name, .nl)
-        try bench.convert(2, id, .ex)
-        try bench.unlock(2, id)
-        #expect(bench.completions(2).isEmpty)
+        try bench.convert(2, held, .ex)
+        try bench.unlock(2, held)
+        let queued = try bench.lock(2, busy, .ex)
+        // A queued new lock's request is pending: a plain unlock or a conversion is EBUSY at once.
+        #expect(throws: DLMErrno.EBUSY) { try bench.unlock(2, queued) }
+        #expect(throws: DLMErrno.EBUSY) { try bench.convert(2, queued, .pr) }
+        try bench.unlock(2, queued, flags: .cancel)
+        #expect(bench.completions(2).count == 1, "only the first grant of `held`")
         bench.settle()
-        #expect(bench.statuses(2, lock: id) == [.granted, .granted, .unlocked])
-        #expect(bench.completions(2).map(\.2) == [.nl, .ex, nil])
+        #expect(bench.statuses(2, lock: held) == [.granted, .granted, .unlocked])
+        #expect(bench.completions(2).map(\.2) == [.nl, .ex, nil, nil])
+        #expect(bench.completions(2).last?.1 == .cancelled)
         #expect(bench.nodes[2]!.clientLockCount(lockspace: bench.lockspace) == 0)
     }
 
