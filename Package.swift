@@ -73,7 +73,8 @@ let package = Package(
         .target(
             name: "DLMServer",
             dependencies: [
-                "DLMCore", "DLMEngine", "DLMClientProtocol", "DLMNode", "DLMWire", "DLMTransport",
+                "DLMCore", "DLMEngine", "DLMClientProtocol", "DLMNode", "DLMWire", "DLMTransport", "DLMMembership",
+                "DLMRecovery",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -73,6 +73,17 @@ start() {
             sleep 0.2
         done
     done
+    # Lock calls get EAGAIN until the nodes have agreed on a view of all of them.
+    for n in "${NODES[@]}"; do
+        until DLMD_SOCKET="$SOCKET_DIR/node$n.sock" "$DLM_TOOL" status 2>/dev/null | grep -qx "state running" &&
+              DLMD_SOCKET="$SOCKET_DIR/node$n.sock" "$DLM_TOOL" status 2>/dev/null | grep -qx "members ${NODES[*]}"; do
+            if (( SECONDS > deadline )); then
+                echo "cluster: node $n has no view of all nodes; see $CLUSTER_DIR/node$n.log" >&2
+                exit 1
+            fi
+            sleep 0.2
+        done
+    done
     echo "cluster up: DLMD_SOCKET=$SOCKET_DIR/node1.sock $DLM_TOOL status"
 }
 

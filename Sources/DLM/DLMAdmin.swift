@@ -60,4 +60,16 @@ public enum DLMAdmin {
         defer { connection.close() }
         try connection.roundTrip(.releaseByName(force: force ? 1 : 0, name: validName.value))
     }
+
+    /// Confirms that departed node `nodeID` is dead so recovery may drop its locks (`dlm_tool fence_ack`).
+    /// - Parameters:
+    ///   - nodeID: the departed node.
+    ///   - socketPath: overrides the socket path.
+    /// - Throws: `DLMErrno`: ENOENT (no departed incarnation of the node waits for fencing), EPERM,
+    ///   EINVAL (the daemon runs without dynamic membership).
+    public static func fenceAck(nodeID: UInt32, socketPath: String? = nil) throws(DLMErrno) {
+        let connection = try Connection.connect(path: DLMSocketPath.resolve(socketPath))
+        defer { connection.close() }
+        try connection.roundTrip(.fenceAck(nodeID: nodeID))
+    }
 }

@@ -44,6 +44,7 @@ public struct MessageType: RawRepresentable, Sendable, Hashable, CustomStringCon
     /// dlmd extension: ask for `FENCE_TOKEN` callbacks on this connection.
     public static let fenceTokens = MessageType(rawValue: 0x0013)
     public static let query = MessageType(rawValue: 0x0020)
+    public static let fenceAck = MessageType(rawValue: 0x0021)
 
     // MARK: - Replies and callbacks (daemon → client)
     public static let result = MessageType(rawValue: 0x0081)
@@ -64,6 +65,7 @@ public struct MessageType: RawRepresentable, Sendable, Hashable, CustomStringCon
         case .purge: return "PURGE"
         case .fenceTokens: return "FENCE_TOKENS"
         case .query: return "QUERY"
+        case .fenceAck: return "FENCE_ACK"
         case .result: return "RESULT"
         case .completion: return "COMPLETION"
         case .blocking: return "BLOCKING"

@@ -6,7 +6,7 @@ extension ClientRequest: ClientProtocolMessage {
     public static func accepts(_ type: MessageType) -> Bool {
         switch type {
         case .createLockspace, .openLockspace, .releaseLockspace, .releaseByName, .lock, .unlock, .purge, .query,
-            .fenceTokens:
+            .fenceTokens, .fenceAck:
             return true
         default:
             return false
@@ -43,6 +43,8 @@ extension ClientRequest: ClientProtocolMessage {
             out.appendString(name)
         case .fenceTokens(let enable):
             out.appendBool(enable)
+        case .fenceAck(let nodeID):
+            out.appendInteger(nodeID)
         }
     }
 
@@ -77,6 +79,8 @@ extension ClientRequest: ClientProtocolMessage {
             return .query(kind: kind, name: try reader.readString())
         case .fenceTokens:
             return .fenceTokens(enable: try reader.readBool())
+        case .fenceAck:
+            return .fenceAck(nodeID: try reader.readInteger())
         default:
             throw .unknownType(type.rawValue)
         }

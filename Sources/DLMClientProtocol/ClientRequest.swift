@@ -24,6 +24,8 @@ public enum ClientRequest: Sendable, Hashable {
     /// `FENCE_TOKENS` (dlmd extension): with `enable`, EX/PW grants on this connection are preceded
     /// by a `FENCE_TOKEN` frame.
     case fenceTokens(enable: Bool)
+    /// Admin (root): the operator confirms that departed node `nodeID` is dead (`dlm_tool fence_ack`).
+    case fenceAck(nodeID: UInt32)
 
     /// The frame type this request travels in.
     public var messageType: MessageType {
@@ -37,6 +39,7 @@ public enum ClientRequest: Sendable, Hashable {
         case .purge: return .purge
         case .query: return .query
         case .fenceTokens: return .fenceTokens
+        case .fenceAck: return .fenceAck
         }
     }
 }

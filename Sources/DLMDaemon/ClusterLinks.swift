@@ -34,7 +34,7 @@ enum ClusterLinks {
         }
         var transport = TransportConfiguration(
             nodeID: configuration.nodeID, listenHost: own.address, listenPort: Int(own.port), peers: peers,
-            clusterName: configuration.clusterName, secret: secret, incarnation: incarnation())
+            clusterName: configuration.clusterName, secret: secret, incarnation: runIncarnation)
         transport.heartbeatInterval = .milliseconds(Int64(configuration.heartbeatIntervalMilliseconds))
         transport.heartbeatTimeout = .milliseconds(Int64(configuration.nodeTimeoutMilliseconds))
         do {
@@ -60,10 +60,13 @@ enum ClusterLinks {
         return transport
     }
 
-    /// This run's incarnation: wall-clock nanoseconds, distinct across restarts of the process.
-    private static func incarnation() -> UInt64 {
+    /// This run's incarnation: wall-clock nanoseconds at start, distinct across restarts of the process.
+    static let runIncarnation: UInt64 = {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec)
-    }
+    }()
+
+    /// The membership incarnation (32 bits) derived from this run's transport incarnation.
+    static var membershipIncarnation: UInt32 { MembershipSettings.incarnation(ofRun: runIncarnation) }
 }

@@ -13,6 +13,10 @@ public struct ConfigFile: Sendable, Equatable {
     public var lockspaces: [LockspaceEntry] = []
     /// `fence_all AGENT ARGS`.
     public var fenceAll: FenceAgent?
+    /// `device NAME AGENT ARGS`, by name.
+    public var devices: [String: FenceAgent] = [:]
+    /// `connect NAME node=N ARGS`: the device that fences node N, with per-node arguments.
+    public var connects: [NodeID: FenceAgent] = [:]
 
     public init() {}
 }
@@ -82,7 +86,8 @@ public struct MasterEntry: Sendable, Equatable {
     }
 }
 
-/// The fencing agent run for every failed node (`fence_all AGENT ARGS`).
+/// A fencing agent and its arguments (`fence_all AGENT ARGS`, `device NAME AGENT ARGS`); in a
+/// `connect` entry, `agent` is the device name and `arguments` the node's own arguments.
 public struct FenceAgent: Sendable, Equatable {
     public var agent: String
     public var arguments: [String]

@@ -9,7 +9,8 @@ import DLMCore
 /// * `node id=N addr=A port=P [weight=W]` declares a member;
 /// * `lockspace NAME [nodir=1] [lvblen=N] [mode=0660]` declares a lockspace created at start, and the
 ///   `master NAME node=N [weight=W]` lines right after it name its preferred masters;
-/// * `fence_all AGENT [ARGS…]` names the fencing agent.
+/// * `fence_all AGENT [ARGS…]` names the fencing agent for every node; `device NAME AGENT [ARGS…]`
+///   and `connect NAME node=N [ARGS…]` name one node's agent (they win over `fence_all`).
 ///
 /// Errors are `ConfigError`s that say `line N: message`.
 public enum ConfigParser {
@@ -19,7 +20,8 @@ public enum ConfigParser {
     /// Names accepted as `name=value` settings.
     public static let knownSettings: Set<String> = [
         "cluster_name", "our_nodeid", "socket", "log_level", "create_uid", "create_gid", "tcp_port", "key_file",
-        "heartbeat_interval_ms", "node_timeout_ms", "recover_timeout_ms", "metrics_listen",
+        "heartbeat_interval_ms", "node_timeout_ms", "recover_timeout_ms", "metrics_listen", "heartbeat_interval",
+        "failure_timeout", "enable_fencing", "two_node", "fence_timeout",
     ]
 
     /// - Returns: the parsed file.
@@ -56,8 +58,14 @@ public enum ConfigParser {
                 guard words.count >= 2 else { throw ConfigError(line: number, "fence_all needs an agent") }
                 guard file.fenceAll == nil else { throw ConfigError(line: number, "fence_all given twice") }
                 file.fenceAll = FenceAgent(agent: words[1], arguments: Array(words.dropFirst(2)))
-            case "device", "connect", "unfence", "unfence_all":
-                throw ConfigError(line: number, "\(keyword) lines are not supported; use fence_all")
+            case "device":
+                guard words.count >= 3 else { throw ConfigError(line: number, "device needs a name and an agent") }
+                guard file.devices[words[1]] == nil else { throw ConfigError(line: number, "device \(words[1]) given twice") }
+                file.devices[words[1]] = FenceAgent(agent: words[2], arguments: Array(words.dropFirst(3)))
+            case "connect":
+                try parseConnect(words, line: number, into: &file)
+            case "unfence", "unfence_all":
+                throw ConfigError(line: number, "\(keyword) lines are not supported")
             default:
                 try parseSetting(String(line), line: number, into: &file)
             }
@@ -79,6 +87,19 @@ public enum ConfigParser {
             throw ConfigError(line: number, "setting '\(name)' already given on line \(earlier.line)")
         }
         file.settings[name] = ConfigSetting(value: value, line: number)
+    }
+
+    /// `connect NAME node=N [key=value…]`: the device must be declared above.
+    private static func parseConnect(_ words: [String], line: Int, into file: inout ConfigFile) throws(ConfigError) {
+        guard words.count >= 3, file.devices[words[1]] != nil else {
+            throw ConfigError(line: line, "connect needs a device declared above and node=N")
+        }
+        guard let nodeWord = words.dropFirst(2).first(where: { $0.hasPrefix("node=") }) else {
+            throw ConfigError(line: line, "connect line needs node=N")
+        }
+        let node = try number(String(nodeWord.dropFirst(5)), "node", line: line, range: 1...UInt32.max)
+        guard file.connects[node] == nil else { throw ConfigError(line: line, "node \(node) has two connect lines") }
+        file.connects[node] = FenceAgent(agent: words[1], arguments: words.dropFirst(2).filter { $0 != nodeWord })
     }
 
     private static func parseNode(_ words: [String], line: Int, existing: [NodeEntry]) throws(ConfigError) -> NodeEntry {

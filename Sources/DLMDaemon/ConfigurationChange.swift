@@ -75,6 +75,10 @@ public struct ConfigurationChange: Sendable, Equatable {
             ("metrics_listen", old.metricsListen == new.metricsListen),
             ("node lines", old.nodes.map(\.withoutLine) == new.nodes.map(\.withoutLine)),
             ("fence_all", old.fenceAll == new.fenceAll),
+            ("device and connect lines", old.devices == new.devices && old.connects == new.connects),
+            ("membership settings",
+             old.heartbeatInterval == new.heartbeatInterval && old.failureTimeout == new.failureTimeout
+                && old.enableFencing == new.enableFencing && old.twoNode == new.twoNode && old.fenceTimeout == new.fenceTimeout),
         ]
         needsRestart += fixed.filter { !$0.1 }.map(\.0)
     }

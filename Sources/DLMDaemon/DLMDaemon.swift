@@ -45,8 +45,12 @@ public enum DLMDaemon {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let registry = configuration.metricsListen.map { _ in PrometheusCollectorRegistry() }
         let metrics = registry.map { ServerMetrics(factory: MetricsEndpoint.makeFactory(registry: $0)) } ?? .disabled
+        var serviceConfiguration = configuration.serviceConfiguration()
+        if configuration.isCluster {
+            serviceConfiguration.membership = configuration.membershipSettings(incarnation: ClusterLinks.membershipIncarnation)
+        }
         let server = DLMServer(
-            socketPath: configuration.socketPath, configuration: configuration.serviceConfiguration(),
+            socketPath: configuration.socketPath, configuration: serviceConfiguration,
             eventLoop: group.next(), logger: logger, metrics: metrics)
         let reporter = ServiceStatusReporter(
             server: server, nodeID: configuration.nodeID, watchdogPeriod: SystemdNotifier.watchdogPeriod())
@@ -59,6 +63,7 @@ public enum DLMDaemon {
                 try await server.createConfiguredLockspace(
                     name: lockspace.name, mode: lockspace.mode, valueBlockLength: lockspace.valueBlockLength)
             }
+            if transport != nil { try await server.startMembership() }
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
                 .init(service: ClientServerService(server: server, reporter: reporter))
             ]

@@ -24,6 +24,11 @@ extension DaemonConfiguration {
         line("node_timeout_ms", "\(nodeTimeoutMilliseconds)")
         line("recover_timeout_ms", "\(recoverTimeoutMilliseconds)")
         line("metrics_listen", metricsListen?.description ?? "")
+        line("heartbeat_interval", "\(heartbeatInterval)")
+        line("failure_timeout", "\(failureTimeout)")
+        line("enable_fencing", enableFencing ? "1" : "0")
+        line("two_node", twoNode ? "1" : "0")
+        line("fence_timeout", "\(fenceTimeout)")
         for node in nodes {
             text += "node id=\(node.id) addr=\(node.address) port=\(node.port) weight=\(node.weight)\n"
         }
@@ -36,6 +41,12 @@ extension DaemonConfiguration {
         }
         if let fence = fenceAll {
             text += "fence_all \(([fence.agent] + fence.arguments).joined(separator: " "))\n"
+        }
+        for (name, device) in devices.sorted(by: { $0.key < $1.key }) {
+            text += "device \(([name, device.agent] + device.arguments).joined(separator: " "))\n"
+        }
+        for (node, connect) in connects.sorted(by: { $0.key < $1.key }) {
+            text += "connect \(([connect.agent, "node=\(node)"] + connect.arguments).joined(separator: " "))\n"
         }
         return text
     }

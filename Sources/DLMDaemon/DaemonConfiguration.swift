@@ -35,6 +35,16 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var nodes: [NodeEntry] = []
     public var lockspaces: [LockspaceEntry] = []
     public var fenceAll: FenceAgent?
+    /// `device` lines by name and `connect` lines by node (see `ConfigFile`).
+    public var devices: [String: FenceAgent] = [:]
+    public var connects: [NodeID: FenceAgent] = [:]
+    /// Membership: heartbeat period and failure timeout (ms), fencing on/off, two-node quorum rule,
+    /// fence agent time limit (ms).
+    public var heartbeatInterval: UInt32 = 500
+    public var failureTimeout: UInt32 = 3000
+    public var enableFencing = true
+    public var twoNode = false
+    public var fenceTimeout: UInt32 = 60000
     /// Where each named setting came from.
     public var sources: [String: Source] = [:]
 
@@ -64,6 +74,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
         config.nodes = file.nodes
         config.lockspaces = file.lockspaces
         config.fenceAll = file.fenceAll
+        config.devices = file.devices
+        config.connects = file.connects
         if let socket = overrides.socketPath { config.set("socket", .commandLine) { $0.socketPath = socket } }
         if let node = overrides.nodeID { config.set("our_nodeid", .commandLine) { $0.nodeID = node } }
         if let level = overrides.logLevel { config.set("log_level", .commandLine) { $0.logLevel = level } }
@@ -94,6 +106,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
             heartbeatIntervalMilliseconds = try ConfigParser.number(value, name, line: line, range: 10...60000)
         case "node_timeout_ms": nodeTimeoutMilliseconds = try ConfigParser.number(value, name, line: line, range: 100...600_000)
         case "metrics_listen": metricsListen = try ListenAddress(parsing: value, line: line)
+        case "heartbeat_interval": heartbeatInterval = try ConfigParser.number(value, name, line: line, range: 10...60000)
+        case "failure_timeout": failureTimeout = try ConfigParser.number(value, name, line: line, range: 50...600_000)
+        case "enable_fencing": enableFencing = try ConfigParser.number(value, name, line: line, range: 0...1) == 1
+        case "two_node": twoNode = try ConfigParser.number(value, name, line: line, range: 0...1) == 1
+        case "fence_timeout": fenceTimeout = try ConfigParser.number(value, name, line: line, range: 100...3_600_000)
         case "recover_timeout_ms":
             recoverTimeoutMilliseconds = try ConfigParser.number(value, name, line: line, range: 100...3_600_000)
         default: throw ConfigError(line: line, "unknown setting '\(name)'")
@@ -114,6 +131,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
         guard nodes.contains(where: { $0.id == nodeID }) else {
             throw ConfigError(line: nil, "our node id \(nodeID) has no node line")
         }
+        guard failureTimeout > heartbeatInterval else {
+            throw ConfigError(line: nil, "failure_timeout must be longer than heartbeat_interval")
+        }
+        guard !twoNode || nodes.count == 2 else { throw ConfigError(line: nil, "two_node=1 needs exactly two node lines") }
         for lockspace in lockspaces {
             for master in lockspace.masters where !nodes.contains(where: { $0.id == master.node }) {
                 throw ConfigError(line: lockspace.line, "lockspace \(lockspace.name): master node \(master.node) has no node line")
@@ -159,6 +180,22 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 valueBlockLength: entry.valueBlockLength)
         }
         return service
+    }
+
+    /// Membership settings for a cluster node; `incarnation` identifies this run of the daemon.
+    public func membershipSettings(incarnation: UInt32) -> MembershipSettings {
+        var commands: [NodeID: FenceCommand] = [:]
+        for node in nodes {
+            if let connect = connects[node.id], let device = devices[connect.agent] {
+                commands[node.id] = FenceCommand(agent: device.agent, arguments: device.arguments + connect.arguments)
+            } else if let all = fenceAll {
+                commands[node.id] = FenceCommand(agent: all.agent, arguments: all.arguments)
+            }
+        }
+        return MembershipSettings(
+            incarnation: incarnation, heartbeatInterval: .milliseconds(Int64(heartbeatInterval)),
+            failureTimeout: .milliseconds(Int64(failureTimeout)), enableFencing: enableFencing, twoNode: twoNode,
+            fenceCommands: commands, fenceTimeout: .milliseconds(Int64(fenceTimeout)))
     }
 
     /// Whether this configuration names other nodes (cluster mode: peer links are started).

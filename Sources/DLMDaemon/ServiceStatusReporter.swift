@@ -82,9 +82,13 @@ public final class ServiceStatusReporter: @unchecked Sendable {
     }
 
     /// `serving: node 1, members 1, lockspaces 2, clients 3, locks 5, resources 4`.
+    /// With dynamic membership: `serving: node 1, view 4 members 3 recovering, lockspaces …` (the view
+    /// generation, its size, and running / stopped / recovering / inquorate / fencing with the nodes
+    /// waiting for fencing).
     func statusLine() -> String {
         let census = server.census
-        return "serving: node \(nodeID), members 1, lockspaces \(census.lockspaces), clients \(census.sessions),"
+        let membership = server.membershipSummary.map { "\($0.statusLine), " } ?? "members 1, "
+        return "serving: node \(nodeID), \(membership)lockspaces \(census.lockspaces), clients \(census.sessions),"
             + " locks \(census.locks), resources \(census.resources)"
     }
 }

@@ -82,7 +82,7 @@ public struct MembershipAgent: Sendable {
         // incarnation (no view) never coordinates, it waits to be included.
         // A member that announces no view (it missed the commit) cannot act and is passed over.
         let coordinator = live.first { view.members.contains($0) && ($0 == me || (announced[$0.node] ?? 0) > 0) }
-        guard nowQuorate, view.members.contains(me), coordinator == me else {
+        guard nowQuorate, (view.members.contains(me) && coordinator == me) || isBootstrapCoordinator(live) else {
             proposal = nil
             return
         }
@@ -96,6 +96,14 @@ public struct MembershipAgent: Sendable {
         }
         guard live != view.members || proposal != nil || highestAccepted > view.generation else { return }
         propose(live, now: now, &out)
+    }
+
+    /// Cluster start (the daemon has no configured initial view): when no live node has a committed
+    /// view yet — this one included, and every live peer announcing generation 0 — the lowest live
+    /// node coordinates the first view. A node that restarts into a running cluster hears a peer
+    /// with a view and waits to be included instead.
+    func isBootstrapCoordinator(_ live: [Member]) -> Bool {
+        view.generation == 0 && live.first == me && live.allSatisfy { $0 == me || (announced[$0.node] ?? 0) == 0 }
     }
 
     private mutating func propose(_ members: [Member], now: MonotonicInstant, _ out: inout [MembershipOutput]) {

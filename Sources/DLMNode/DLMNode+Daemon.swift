@@ -3,6 +3,7 @@
 
 import DLMCore
 import DLMEngine
+import DLMRecovery
 
 /// One client lock of this node as its holder side sees it (for `lockdebug`).
 public struct HolderLockView: Sendable, Equatable {
@@ -33,6 +34,12 @@ public struct NodeLockspaceCounts: Sendable, Equatable {
 }
 
 extension DLMNode {
+    /// Where lockspace `id` is in the stop → rebuild → start cycle and the view generation it last
+    /// started (or is recovering) in; nil when not joined.
+    public func recoveryState(lockspace id: UInt32) -> (phase: RecoveryPhase, generation: UInt64)? {
+        lockspaces[id].map { ($0.phase, $0.generation) }
+    }
+
     /// Whether the lockspace with global id `id` is joined.
     public func hasJoined(lockspace id: UInt32) -> Bool { lockspaces[id] != nil }
 

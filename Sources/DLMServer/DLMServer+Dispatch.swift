@@ -78,6 +78,12 @@ extension DLMServer {
                 }
             case .peer(let peer, let lockspace, let message):
                 sendToPeer(message, lockspace: lockspace, to: peer)
+            case .membership(let peer, let message):
+                sendMembership(message, to: peer)
+            case .fence(let node, let incarnation):
+                runFenceAgent(node: node, incarnation: incarnation)
+            case .expectIncarnation(let node, let incarnation):
+                expectIncarnation(incarnation, of: node)
             }
         }
         outputs.removeAll(keepingCapacity: true)

@@ -14,21 +14,28 @@ extension DLMServer {
         precondition(transport.eventLoop === eventLoop, "the transport must run on the server's event loop")
         try await eventLoop.submit {
             self.transport = transport
-            transport.onMessage = { [unowned self] sender, lockspace, message in
-                self.receivedPeer(message, lockspace: lockspace, from: sender)
+            transport.onTaggedMessage = { [unowned self] sender, lockspace, generation, message in
+                if message.type.isMembership {
+                    self.receivedMembership(message, from: sender)
+                } else {
+                    self.receivedPeer(message, lockspace: lockspace, from: sender, generation: generation)
+                }
+            }
+            transport.onLinkMessage = { [unowned self] sender, message in
+                self.receivedMembership(message, from: sender)
             }
             transport.onPeerState = { [unowned self] node, state in
                 self.logger.info("peer link", metadata: ["dlm.node": "\(node)", "dlm.link": "\(state)"])
                 self.service.notePeerState(node, state.description)
+                if state != .up { self.service.membershipLinkDown(node) }
             }
         }.get()
     }
 
-    func receivedPeer(_ message: WireMessage, lockspace: UInt32, from sender: NodeID) {
+    func receivedPeer(_ message: WireMessage, lockspace: UInt32, from sender: NodeID, generation: UInt64? = nil) {
         eventLoop.preconditionInEventLoop()
-        service.receivePeerMessage(message, lockspace: lockspace, from: sender, now: now, output: &outputs)
-        apply()
-        flushPending()
+        service.receivePeerMessage(message, lockspace: lockspace, from: sender, generation: generation, now: now, output: &outputs)
+        afterMembership()
     }
 
     /// Hands one node message to the transport; a failure (unknown peer, full queue, shut down) is
@@ -39,7 +46,10 @@ extension DLMServer {
             return
         }
         do {
-            try transport.send(message, lockspace: lockspace, to: peer)
+            // With dynamic membership every lock and recovery frame carries the view generation it was
+            // decided in (protocol 1.2), which is the node's generation while the outputs are applied.
+            let generation = service.hasMembership ? service.node.generation : nil
+            try transport.send(message, lockspace: lockspace, to: peer, generation: generation)
         } catch {
             logger.error("peer send failed", metadata: ["dlm.node": "\(peer)", "dlm.error": "\(error)"])
         }

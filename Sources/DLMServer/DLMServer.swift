@@ -43,6 +43,8 @@ public final class DLMServer: @unchecked Sendable {
     var waitStarts: [UInt64: [LockID: MonotonicInstant]] = [:]
     /// The links to the other cluster members (nil on a lone node); attached with `attach(transport:)`.
     var transport: PeerTransport?
+    /// The membership tick (cluster nodes with dynamic membership).
+    var membershipTask: RepeatedTask?
 
     /// - Parameters:
     ///   - socketPath: filesystem path of the Unix socket to listen on.
@@ -109,6 +111,8 @@ public final class DLMServer: @unchecked Sendable {
         let closing: [EventLoopFuture<Void>] = (try? await eventLoop.submit { () -> [EventLoopFuture<Void>] in
             self.timer?.cancel()
             self.timer = nil
+            self.membershipTask?.cancel()
+            self.membershipTask = nil
             var futures: [EventLoopFuture<Void>] = []
             if let server = self.serverChannel { futures.append(server.close()) }
             self.serverChannel = nil

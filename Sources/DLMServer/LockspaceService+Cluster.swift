@@ -13,16 +13,29 @@ extension LockspaceService {
             ?? LockspaceConfiguration(name: name, valueBlockLength: valueBlockLength)
         settings.lockCountMax = configuration.locksPerLockspaceMax
         knownNames[settings.globalID] = name
+        let joining = !node.hasJoined(lockspace: settings.globalID)
         try node.joinLockspace(settings)
+        // Before the first view, and while outside a quorate view, a new lockspace waits like the others.
+        if joining, let state = membership {
+            if state.agent.view.generation == 0 || node.generation == 0 {
+                node.stopLockspaces()
+            } else if !state.agent.quorate {
+                node.quorumLost()
+            }
+            _ = node.takeRecoveryEvents()
+        }
     }
 
     /// One lock message from peer `sender`. A message for a lockspace this node has not joined yet
     /// joins it first when its name is known (configured, `default`, or created here before);
     /// otherwise the message is dropped and logged.
     public mutating func receivePeerMessage(
-        _ message: WireMessage, lockspace: UInt32, from sender: NodeID, now: MonotonicInstant,
+        _ message: WireMessage, lockspace: UInt32, from sender: NodeID, generation: UInt64? = nil, now: MonotonicInstant,
         output: inout [ServiceOutput]
     ) {
+        if let generation, answerForeignDone(message, lockspace: lockspace, from: sender, generation: generation, output: &output) {
+            return
+        }
         if !node.hasJoined(lockspace: lockspace) {
             guard let name = knownNames[lockspace] else {
                 logger.warning(
@@ -39,8 +52,16 @@ extension LockspaceService {
             }
         }
         directives.removeAll(keepingCapacity: true)
-        node.onMessage(message, lockspace: lockspace, from: sender, now: now, directives: &directives)
+        if let generation {
+            node.onMessage(message, lockspace: lockspace, from: sender, generation: generation, now: now, directives: &directives)
+        } else {
+            node.onMessage(message, lockspace: lockspace, from: sender, now: now, directives: &directives)
+        }
         performDirectives(&output)
+        if membership != nil {
+            _ = node.takeRecoveryEvents()
+            noteRecoveryProgress(now: now)
+        }
     }
 
     /// Records a peer's link state for `status`.

@@ -15,7 +15,7 @@ extension LockspaceService {
         do throws(DLMErrno) {
             switch kind {
             case .ls: text = lsText()
-            case .status: text = statusText()
+            case .status: text = statusText(now: now)
             case .lockdebug: text = lockdebugText(try existingLockspace(name), now: now)
             case .lockdump: text = lockdumpText(try existingLockspace(name))
             case .dumpConfig: text = configuration.configurationText
@@ -79,21 +79,35 @@ extension LockspaceService {
     }
 
     /// Node, membership, peer links and one line per lockspace: what an operator reads first in an
-    /// incident. Membership is static (the configured nodes), generation 1.
-    func statusText() -> String {
+    /// incident. With dynamic membership: the committed view (generation, `node#incarnation`
+    /// members), quorum, nodes waiting for fencing and each lockspace's phase; otherwise the
+    /// configured nodes, generation 1.
+    func statusText(now: MonotonicInstant) -> String {
         var text = "cluster_name \(configuration.clusterName)\n"
         text += "our_nodeid \(configuration.nodeID)\n"
-        text += "members \(membersText)\n"
-        text += "generation \(node.generation)\n"
-        text += "quorate 1\n"
+        let summary = membershipSummary(now: now)
+        if let summary {
+            text += "members \(summary.members.map { $0.split(separator: "#")[0] }.joined(separator: " "))\n"
+            text += "incarnations \(summary.members.joined(separator: " "))\n"
+            text += "generation \(summary.generation)\n"
+            text += "quorate \(summary.quorate ? 1 : 0)\n"
+            text += "state \(summary.state)\n"
+            text += "fencing_wait \(summary.awaitingFencing.isEmpty ? "none" : summary.awaitingFencing.joined(separator: " "))\n"
+            text += "recoveries \(summary.recoveries)\n"
+        } else {
+            text += "members \(membersText)\n"
+            text += "generation \(node.generation)\n"
+            text += "quorate 1\n"
+        }
         for peer in configuration.effectiveMembers.sorted() where peer != configuration.nodeID {
             text += "peer \(peer) link \(peerStates[peer] ?? "connecting")\n"
         }
         text += "lockspaces \(lockspaces.count)\n"
         text += "clients \(sessions.count)\n"
+        let members = summary.map { $0.members.map { $0.split(separator: "#")[0] }.joined(separator: " ") } ?? membersText
         for lockspace in lockspaces.values.sorted(by: { $0.name < $1.name }) {
             let counts = node.counts(lockspace: lockspace.globalID, queues: true)
-            text += "lockspace \(lockspace.name) state running members \(membersText)"
+            text += "lockspace \(lockspace.name) state \(phaseText(lockspace: lockspace.globalID) ?? "running") members \(members)"
             text += " handles \(lockspace.handles.count) resources \(counts.engineResources)"
             text += " locks \(counts.clientLocks) converting \(counts.converting) waiting \(counts.waiting)"
             text += " orphans \(counts.orphans)\n"

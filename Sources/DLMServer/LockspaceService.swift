@@ -42,6 +42,8 @@ public struct LockspaceService {
     var directives: [NodeDirective] = []
     /// Requests handled so far (paces the debug-build invariant check).
     var requestsHandled: UInt64 = 0
+    /// Dynamic membership (nil: the configured members, static, generation 1).
+    var membership: MembershipState?
 
     /// - Parameters:
     ///   - configuration: node id, privileges and limits.
@@ -49,7 +51,14 @@ public struct LockspaceService {
     public init(configuration: ServiceConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        self.node = DLMNode(nodeID: configuration.nodeID, membership: ClusterMembership(members: configuration.effectiveMembers))
+        if let settings = configuration.membership {
+            // No view yet: the node starts alone at generation 0 and its lockspaces stay stopped
+            // until the first view is committed (docs/recovery.md, "The daemon").
+            self.node = DLMNode(nodeID: configuration.nodeID, membership: ClusterMembership(members: [configuration.nodeID], generation: 0))
+            self.membership = MembershipState(me: configuration.nodeID, configured: configuration.members, settings: settings)
+        } else {
+            self.node = DLMNode(nodeID: configuration.nodeID, membership: ClusterMembership(members: configuration.effectiveMembers))
+        }
         directives.reserveCapacity(16)
         for known in configuration.knownLockspaces { knownNames[known.globalID] = known.name }
         if let name = try? LockspaceName("default") { knownNames[Lockspace.globalID(of: name)] = name }
@@ -129,6 +138,14 @@ public struct LockspaceService {
         case .fenceTokens(let enable):
             sessions[session]?.wantsFenceTokens = enable
             reply(session, requestID, RequestResult(errno: 0, lockID: 0, outcome: .noCompletion), &output)
+        case .fenceAck(let node):
+            do throws(DLMErrno) {
+                guard mayCreate(state.credentials) else { throw .EPERM }
+                try fenceAck(node: node, now: now, output: &output)
+                reply(session, requestID, RequestResult(), &output)
+            } catch {
+                reply(session, requestID, .failure(error), &output)
+            }
         }
         // Debug builds: the full check is O(locks), so it runs after each of the first 256 requests
         // (small states, where tests live) and then after every 64th, keeping big debug runs linear.

@@ -33,7 +33,7 @@ public final class ServerMetrics: Sendable {
     let lockspaces: Gauge
     let waiters: Gauge
     let clients: Gauge
-    /// Completed cluster recoveries (stays 0 until the cluster layer exists).
+    /// Completed cluster recoveries (view changes until every lockspace runs again).
     public let recoveries: Counter
     /// How long each recovery took.
     public let recoveryDuration: Timer
@@ -57,7 +57,7 @@ public final class ServerMetrics: Sendable {
             })
         }
         messagesIn = perType(
-            [.createLockspace, .openLockspace, .releaseLockspace, .releaseByName, .lock, .unlock, .purge, .query], "in")
+            [.createLockspace, .openLockspace, .releaseLockspace, .releaseByName, .lock, .unlock, .purge, .query, .fenceAck], "in")
         messagesOut = perType([.result, .completion, .blocking, .queryText], "out")
         resources = Gauge(label: "dlm_resources", dimensions: [], factory: factory)
         locks = Gauge(label: "dlm_locks", dimensions: [], factory: factory)

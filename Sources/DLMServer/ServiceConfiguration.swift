@@ -27,6 +27,8 @@ public struct ServiceConfiguration: Sendable {
     /// Node settings of lockspaces known by name before any client creates them (the configured
     /// `lockspace` lines); a peer message for one of these joins it on this node implicitly.
     public var knownLockspaces: [LockspaceConfiguration] = []
+    /// Dynamic membership (views, quorum, fencing, recovery); nil keeps the configured members static.
+    public var membership: MembershipSettings?
 
     /// The members the node runs with: `members` plus this node.
     public var effectiveMembers: Set<NodeID> { members.union([nodeID]) }

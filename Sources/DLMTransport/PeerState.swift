@@ -10,6 +10,8 @@ struct PeerMessage: Sendable {
     var lockspace: UInt32
     /// The message.
     var message: WireMessage
+    /// The sender's view generation (protocol 1.2), nil when untagged.
+    var generation: UInt64? = nil
 }
 
 /// Per-peer state owned by the transport's event loop. Not `Sendable`: touched only on that loop.

@@ -18,7 +18,7 @@ extension PeerTransport {
         }
         state.lastHeard = .now()
         if frame.type.isSequenced {
-            let payload = PeerMessage(lockspace: frame.lockspace, message: frame.message)
+            let payload = PeerMessage(lockspace: frame.lockspace, message: frame.message, generation: frame.generation)
             execute(
                 state.session.onFrame(sequence: frame.sequence, acknowledgement: frame.acknowledgement, payload: payload),
                 for: state
@@ -28,6 +28,9 @@ extension PeerTransport {
         switch frame.message {
         case .heartbeat, .ack:
             state.session.onAcknowledgement(frame.acknowledgement)
+        case .viewHeartbeat:
+            state.session.onAcknowledgement(frame.acknowledgement)
+            onLinkMessage?(node, frame.message)
         default:
             refuse(connection, reason: .unexpectedMessage)
         }

@@ -30,6 +30,11 @@ import NIOPosix
 public final class PeerTransport {
     /// Called for each sequenced message from a peer, in order, exactly once: (sender, lockspace, message).
     public var onMessage: ((NodeID, UInt32, WireMessage) -> Void)?
+    /// When set, called instead of `onMessage` for each sequenced message, with the view generation
+    /// the sender tagged it with (nil when untagged): (sender, lockspace, generation, message).
+    public var onTaggedMessage: ((NodeID, UInt32, UInt64?, WireMessage) -> Void)?
+    /// Called for each unsequenced membership frame (VIEW_HEARTBEAT) from an authenticated peer.
+    public var onLinkMessage: ((NodeID, WireMessage) -> Void)?
     /// Called when a peer's link state changes.
     public var onPeerState: ((NodeID, PeerLinkState) -> Void)?
 
@@ -110,19 +115,21 @@ public final class PeerTransport {
     /// (`unknownPeer`): the caller delivers its own messages locally.
     /// - Throws: `PeerTransportError` for an unknown peer, a link-level or invalid message, a full
     ///   send queue (the peer is then reported `.unreachable`), or after shutdown.
-    public func send(_ message: WireMessage, lockspace: UInt32, to node: NodeID) throws(PeerTransportError) {
+    public func send(
+        _ message: WireMessage, lockspace: UInt32, to node: NodeID, generation: UInt64? = nil
+    ) throws(PeerTransportError) {
         eventLoop.preconditionInEventLoop()
         guard !isShutDown else { throw .shutDown }
         guard message.type.isSequenced else { throw .notSequenced(message.type) }
         guard let state = peers[node] else { throw .unknownPeer(node) }
         do {
-            try WireFrame(lockspace: lockspace, sender: nodeID, message: message).validate()
+            try WireFrame(lockspace: lockspace, sender: nodeID, message: message, generation: generation).validate()
         } catch {
             throw .invalidMessage(error)
         }
         let directives: [ReliableSession<PeerMessage>.Directive]
         do {
-            directives = try state.session.send(PeerMessage(lockspace: lockspace, message: message))
+            directives = try state.session.send(PeerMessage(lockspace: lockspace, message: message, generation: generation))
         } catch {
             if state.reported != .unreachable {
                 logger.error("peer send queue full", metadata: ["dlm.node": "\(node)", "dlm.queue": "\(state.session.unacknowledgedCount)"])
@@ -131,6 +138,40 @@ public final class PeerTransport {
             throw .queueFull(node)
         }
         execute(directives, for: state)
+    }
+
+    /// Writes an unsequenced membership frame (VIEW_HEARTBEAT) to `node` if its link is up; it is
+    /// dropped otherwise (liveness is only ever current).
+    public func sendLink(_ message: WireMessage, to node: NodeID) {
+        eventLoop.preconditionInEventLoop()
+        guard !isShutDown, !message.type.isSequenced, message.type.isMembership, let state = peers[node] else { return }
+        enqueue(WireFrame(lockspace: 0, sender: nodeID, acknowledgement: state.session.nextExpectedSequence, message: message), for: state)
+    }
+
+    /// The incarnation `node` announced in its last authenticated HELLO (nil: none since start or
+    /// since `forgetIncarnation`).
+    public func incarnation(of node: NodeID) -> UInt64? {
+        eventLoop.preconditionInEventLoop()
+        return peers[node]?.incarnation
+    }
+
+    /// The membership layer learned that `node` restarted before this transport did (a view with its
+    /// new incarnation was committed elsewhere): start a fresh session now, so that what is sent from
+    /// here on reaches the new incarnation instead of being discarded with the old session when it
+    /// connects. Closes the link to the old incarnation, if one is still open.
+    public func forgetIncarnation(of node: NodeID) {
+        eventLoop.preconditionInEventLoop()
+        guard let state = peers[node], !isShutDown else { return }
+        logger.info("peer session reset for a new incarnation", metadata: ["dlm.node": "\(node)"])
+        state.session = ReliableSession(queueDepthMax: configuration.sendQueueDepthMax)
+        state.incarnation = nil
+        state.output.clear()
+        if let connection = state.connection {
+            state.connection = nil
+            close(connection)
+            if state.reported == .up { report(.down, for: state) }
+            scheduleReconnect(state)
+        }
     }
 
     /// The link state last reported for `node` (`nil` before the first report).
@@ -159,13 +200,17 @@ public final class PeerTransport {
             case .transmit(let sequence, let acknowledgement, let payload):
                 let frame = WireFrame(
                     lockspace: payload.lockspace, sender: nodeID, sequence: sequence,
-                    acknowledgement: acknowledgement, message: payload.message
+                    acknowledgement: acknowledgement, message: payload.message, generation: payload.generation
                 )
                 enqueue(frame, for: state)
             case .sendAck(let acknowledgement):
                 enqueue(WireFrame(lockspace: 0, sender: nodeID, acknowledgement: acknowledgement, message: .ack), for: state)
             case .deliver(let payload):
-                onMessage?(state.node, payload.lockspace, payload.message)
+                if let onTaggedMessage {
+                    onTaggedMessage(state.node, payload.lockspace, payload.generation, payload.message)
+                } else {
+                    onMessage?(state.node, payload.lockspace, payload.message)
+                }
             case .dropped(let sequence, let reason):
                 logger.trace("peer frame dropped", metadata: ["dlm.node": "\(state.node)", "dlm.seq": "\(sequence)", "dlm.reason": "\(reason)"])
             }

@@ -33,4 +33,5 @@ public enum WireField: String, Sendable, Hashable {
     case mac
     case trailingBytes
     case fenceTrailer
+    case members
 }

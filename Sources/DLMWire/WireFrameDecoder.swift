@@ -33,6 +33,11 @@ public struct WireFrameDecoder: NIOSingleStepByteToMessageDecoder {
         guard buffer.readableBytes >= total else { return nil }
         guard var payload = buffer.getSlice(at: buffer.readerIndex + WireFrame.headerBytes, length: header.payloadBytes)
         else { return nil }
+        var generation: UInt64?
+        if header.flags & WireFrame.generationFlag != 0 {
+            guard payload.readableBytes >= WireFrame.generationBytes else { throw .malformed(.payloadLength) }
+            generation = try payload.readWire() as UInt64
+        }
         let message = try WireMessage.decode(type: header.type, payload: &payload)
         buffer.moveReaderIndex(forwardBy: total)
         let frame = WireFrame(
@@ -40,7 +45,8 @@ public struct WireFrameDecoder: NIOSingleStepByteToMessageDecoder {
             sender: header.sender,
             sequence: header.sequence,
             acknowledgement: header.acknowledgement,
-            message: message
+            message: message,
+            generation: generation
         )
         try frame.validate()
         return frame
@@ -53,6 +59,7 @@ public struct WireFrameDecoder: NIOSingleStepByteToMessageDecoder {
         var sequence: UInt32
         var acknowledgement: UInt32
         var payloadBytes: Int
+        var flags: UInt8
     }
 
     /// Reads and checks the header without consuming it; `nil` until all 28 bytes are there.
@@ -70,7 +77,8 @@ public struct WireFrameDecoder: NIOSingleStepByteToMessageDecoder {
         guard major == WireFrame.protocolMajor else { throw .unsupportedVersion(major: major, minor: minor) }
         let typeByte: UInt8 = try view.readWire()
         let flags: UInt8 = try view.readWire()
-        guard flags == 0 else { throw .malformed(.headerFlags) }
+        // 1.2: only the generation flag is defined, and only on sequenced (lock, recovery) frames.
+        guard flags & ~WireFrame.generationFlag == 0 else { throw .malformed(.headerFlags) }
         let lockspace: UInt32 = try view.readWire()
         let sender: NodeID = try view.readWire()
         let sequence: UInt32 = try view.readWire()
@@ -80,13 +88,15 @@ public struct WireFrameDecoder: NIOSingleStepByteToMessageDecoder {
             throw .frameTooLarge(bytes: WireFrame.headerBytes + Int(payloadLength))
         }
         guard let type = WireMessageType(rawValue: typeByte) else { throw .unknownType(typeByte) }
+        guard flags == 0 || (type.isSequenced && !type.isMembership) else { throw .malformed(.headerFlags) }
         return Header(
             type: type,
             lockspace: lockspace,
             sender: sender,
             sequence: sequence,
             acknowledgement: acknowledgement,
-            payloadBytes: Int(payloadLength)
+            payloadBytes: Int(payloadLength),
+            flags: flags
         )
     }
 

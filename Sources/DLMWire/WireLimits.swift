@@ -9,4 +9,6 @@ extension Limits {
     public static let peerSendQueueDepthMax = 65536
     /// Frames delivered without sending anything back before a bare ACK is due.
     public static let peerAckEveryFrames = 32
+    /// Members a membership view (VIEW_STOP, VIEW_COMMIT) may list.
+    public static let viewMembersMax = 1024
 }

@@ -13,6 +13,7 @@ extension WireMessage {
         case .namesReply(_, let reply): try reply.validate()
         case .lockTransfer(_, let lock), .lockTransferReply(_, let lock): try lock.validate()
         case .hello(let hello), .helloReply(let hello): try hello.validate()
+        case .viewStop(let view), .viewCommit(let view): try view.validate()
         default: break
         }
     }
@@ -20,6 +21,7 @@ extension WireMessage {
     /// Length of the encoded payload.
     var payloadBytes: Int {
         if let lock = lockMessage { return lock.encodedBytes }
+        if type.isMembership { return viewPayloadBytes }
         let header = RecoveryHeader.encodedBytes
         switch self {
         case .status: return header + 4
@@ -37,6 +39,7 @@ extension WireMessage {
     /// Appends the payload.
     func encodePayload(into buffer: inout ByteBuffer) {
         if let lock = lockMessage { return lock.encode(into: &buffer) }
+        if type.isMembership { return encodeViewPayload(into: &buffer) }
         switch self {
         case .status(let header, let needSlots):
             header.encode(into: &buffer)
@@ -73,7 +76,9 @@ extension WireMessage {
             return message
         }
         let message: WireMessage
-        if type.rawValue < WireMessageType.hello.rawValue {
+        if type.isMembership {
+            message = try decodeView(type: type, payload: &payload)
+        } else if type.rawValue < WireMessageType.hello.rawValue {
             let header = try RecoveryHeader.decode(from: &payload)
             message = try decodeRecovery(type: type, header: header, payload: &payload)
         } else {

@@ -41,6 +41,19 @@ public enum WireMessage: Sendable, Hashable {
     /// A bare cumulative acknowledgement (the value travels in the header).
     case ack
 
+    /// Membership liveness (1.2, unsequenced): the sender's incarnation and committed view generation.
+    case viewHeartbeat(incarnation: UInt32, generation: UInt64)
+    /// Coordinator → members: stop for the proposed view.
+    case viewStop(ViewPayload)
+    /// A member stopped for proposal `generation`.
+    case viewStopAck(generation: UInt64)
+    /// A member refuses a proposal: it already accepted `highest`.
+    case viewNack(highest: UInt64)
+    /// Coordinator → members: the agreed view.
+    case viewCommit(ViewPayload)
+    /// A departed member incarnation was fenced (by an agent or an operator's fence_ack).
+    case viewFenced(ViewMember)
+
     /// The frame type of this message.
     public var type: WireMessageType {
         switch self {
@@ -70,6 +83,12 @@ public enum WireMessage: Sendable, Hashable {
         case .helloReply: return .helloReply
         case .heartbeat: return .heartbeat
         case .ack: return .ack
+        case .viewHeartbeat: return .viewHeartbeat
+        case .viewStop: return .viewStop
+        case .viewStopAck: return .viewStopAck
+        case .viewNack: return .viewNack
+        case .viewCommit: return .viewCommit
+        case .viewFenced: return .viewFenced
         }
     }
 

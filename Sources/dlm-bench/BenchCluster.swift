@@ -1,6 +1,7 @@
 // dlm-bench — three private dlmd nodes on 127.0.0.1 for the cluster workloads: own free ports, own
 // key file (mode 0600) in a temp directory, each node stopped by its PID.
 
+import DLM
 import DLMCore
 import DLMDirectory
 import Foundation
@@ -35,9 +36,25 @@ final class BenchCluster {
                     binary: binary, directory: directory, name: "node\(node)", lockspace: BenchCluster.lockspace(for: index),
                     config: config, ownsDirectory: false))
             }
+            try waitForView()
         } catch {
             stop()
             throw error
+        }
+    }
+
+    /// Waits until every node runs a committed view of all nodes (lock calls get EAGAIN before).
+    private func waitForView() throws {
+        let members = "members " + BenchCluster.nodes.map(String.init).joined(separator: " ")
+        let deadline = Date().addingTimeInterval(BenchLimits.startupSeconds)
+        for daemon in daemons {
+            while true {
+                let status = (try? DLMAdmin.query(.status, socketPath: daemon.socketPath)) ?? ""
+                let lines = status.split(separator: "\n")
+                if lines.contains(where: { $0 == members }) && lines.contains("state running") { break }
+                guard Date() < deadline else { throw BenchError(description: "no cluster view within \(BenchLimits.startupSeconds) s: \(status)") }
+                usleep(20_000)
+            }
         }
     }
 

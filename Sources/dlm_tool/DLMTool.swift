@@ -17,7 +17,7 @@ struct DLMTool: ParsableCommand {
         abstract: "Inspect and use dlmd, the distributed lock manager daemon.",
         subcommands: [
             ListLockspaces.self, Status.self, LockDump.self, LockDebug.self, DumpConfig.self, Join.self, Leave.self,
-            LockCommand.self,
+            LockCommand.self, FenceAck.self,
         ]
     )
 }
@@ -122,5 +122,21 @@ struct Leave: ParsableCommand {
             fail("dlm_release_lockspace \(name) error \(error)")
         }
         say("done")
+    }
+}
+
+struct FenceAck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fence_ack", abstract: "Confirm that a departed node is dead (it was fenced by hand).")
+    @Argument(help: "The departed node's id.") var nodeID: UInt32
+    @OptionGroup var options: SocketOptions
+
+    func run() {
+        do {
+            try DLMAdmin.fenceAck(nodeID: nodeID, socketPath: options.socket)
+        } catch {
+            fail("fence_ack \(nodeID) error \(error)")
+        }
+        say("fence_ack \(nodeID) done")
     }
 }

@@ -23,16 +23,18 @@ final class LocalCluster {
     let directory: String
     private(set) var processes: [Process] = []
     let ports: [Int]
+    private let binary: String
 
-    /// Writes configs and starts the nodes; returns when every node reports both peers `up`.
-    /// `extraLines` go into every node's configuration (lockspace and master lines).
+    /// Writes configs and starts the nodes; returns when every node reports both peers `up` and a
+    /// committed view of all three nodes with every lockspace running.
+    /// `extraLines` go into every node's configuration (lockspace, master, membership and fencing lines).
     init(extraLines: [String] = []) async throws {
         directory = try Self.temporaryDirectory()
         ports = try (1...Self.nodeCount).map { _ in try Self.freeLoopbackPort() }
         let key = directory + "/cluster.key"
         let secret = (0..<48).map { _ in UInt8.random(in: 0...255) }
         FileManager.default.createFile(atPath: key, contents: Data(secret), attributes: [.posixPermissions: 0o600])
-        let binary = try Self.dlmdBinary()
+        binary = try Self.dlmdBinary()
         for node in 1...Self.nodeCount {
             var lines = [
                 "cluster_name=clustertest", "our_nodeid=\(node)", "socket=\(socketPath(node))", "key_file=\(key)",
@@ -42,13 +44,8 @@ final class LocalCluster {
             lines += extraLines
             let config = directory + "/node\(node).conf"
             try (lines.joined(separator: "\n") + "\n").write(toFile: config, atomically: true, encoding: .utf8)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["--config", config]
             FileManager.default.createFile(atPath: logPath(node), contents: nil)
-            process.standardError = FileHandle(forWritingAtPath: logPath(node))
-            try process.run()
-            processes.append(process)
+            processes.append(try launch(node))
         }
         do {
             try await waitUntilLinked()
@@ -56,6 +53,42 @@ final class LocalCluster {
             await stop()
             throw error
         }
+    }
+
+    private func launch(_ node: Int) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["--config", directory + "/node\(node).conf"]
+        let log = FileHandle(forWritingAtPath: logPath(node))
+        log?.seekToEndOfFile()
+        process.standardError = log
+        try process.run()
+        return process
+    }
+
+    /// SIGKILL to node `node`'s recorded PID (a crash: no goodbye to its peers); waits for it to exit.
+    func crash(_ node: Int) async throws {
+        let process = processes[node - 1]
+        kill(process.processIdentifier, SIGKILL)
+        guard try await Self.waitFor({ !process.isRunning }) else { throw ClusterTestError("node \(node) did not die") }
+    }
+
+    /// Starts node `node` again with the same configuration (a new incarnation).
+    func restart(_ node: Int) throws {
+        processes[node - 1] = try launch(node)
+    }
+
+    /// Node `node`'s status report, nil when it does not answer.
+    func status(_ node: Int) -> String? { try? client(node).query(.status) }
+
+    /// The value of `key` in node `node`'s status report (`generation 4` → "4").
+    func statusValue(_ node: Int, _ key: String) -> String? {
+        status(node)?.split(separator: "\n").first { $0.hasPrefix(key + " ") }.map { String($0.dropFirst(key.count + 1)) }
+    }
+
+    /// Whether node `node` runs a committed view of exactly `members` with every lockspace running.
+    func isSettled(_ node: Int, members: String) -> Bool {
+        statusValue(node, "members") == members && statusValue(node, "state") == "running"
     }
 
     func socketPath(_ node: Int) -> String { directory + "/node\(node).sock" }
@@ -72,6 +105,11 @@ final class LocalCluster {
             }
             guard linked else {
                 throw ClusterTestError("node \(node) links not up; log:\n\(fileText(logPath(node)).suffix(2000))")
+            }
+        }
+        for node in 1...Self.nodeCount {
+            guard try await Self.waitFor({ self.isSettled(node, members: "1 2 3") }) else {
+                throw ClusterTestError("node \(node) has no view of 3 members: \(status(node) ?? "no answer")")
             }
         }
     }

@@ -1,9 +1,12 @@
 // The daemon's cluster configuration: node and lockspace/master lines become the service's static
 // members and known lockspaces (with NODIR master weights); a real dlmd with another node listed
-// refuses to start without a key_file or with a key file others can read, and says why.
+// refuses to start without a key_file or with a key file others can read, and says why; the
+// membership settings (heartbeat_interval, failure_timeout, enable_fencing, two_node, fence_timeout)
+// and the fence commands from fence_all / device + connect lines.
 
 import DLMCore
 import DLMDaemon
+import DLMServer
 import Foundation
 import Glibc
 import Testing
@@ -24,6 +27,34 @@ struct ClusterConfigTests {
         #expect(known.noDirectory && known.masterWeights == [2: 3] && known.valueBlockLength == 64)
         let alone = try DaemonConfiguration.resolve(file: ConfigParser.parse("node id=1 addr=127.0.0.1 port=21991\n"))
         #expect(!alone.isCluster)
+    }
+
+    @Test("membership settings and fence commands: device + connect win over fence_all")
+    func membershipSettings() throws {
+        let text = Self.nodes + "node id=3 addr=127.0.0.1 port=21993\nheartbeat_interval=200\nfailure_timeout=900\n"
+            + "enable_fencing=0\nfence_timeout=5000\nfence_all /sbin/fence_all_agent ipaddr=10.0.0.9\n"
+            + "device ipmi /sbin/fence_ipmilan login=admin\nconnect ipmi node=2 ipaddr=10.0.0.2\n"
+        let configuration = try DaemonConfiguration.resolve(file: ConfigParser.parse(text))
+        let settings = configuration.membershipSettings(incarnation: 42)
+        #expect(settings.incarnation == 42 && !settings.enableFencing && !settings.twoNode)
+        #expect(settings.heartbeatInterval == .milliseconds(200) && settings.failureTimeout == .milliseconds(900))
+        #expect(settings.fenceTimeout == .milliseconds(5000))
+        #expect(settings.fenceCommands[2] == FenceCommand(agent: "/sbin/fence_ipmilan", arguments: ["login=admin", "ipaddr=10.0.0.2"]))
+        #expect(settings.fenceCommands[3] == FenceCommand(agent: "/sbin/fence_all_agent", arguments: ["ipaddr=10.0.0.9"]))
+        #expect(configuration.dumpText().contains("connect ipmi node=2 ipaddr=10.0.0.2\n"))
+        let defaults = try DaemonConfiguration.resolve(file: ConfigParser.parse(Self.nodes)).membershipSettings(incarnation: 1)
+        #expect(defaults.enableFencing && defaults.heartbeatInterval == .milliseconds(500) && defaults.failureTimeout == .seconds(3))
+        #expect(defaults.fenceCommands.isEmpty)
+        for (bad, message) in [
+            ("heartbeat_interval=500\nfailure_timeout=400\n", "failure_timeout must be longer than heartbeat_interval"),
+            ("two_node=1\nnode id=3 addr=127.0.0.1 port=21993\n", "two_node=1 needs exactly two node lines"),
+        ] {
+            #expect(throws: ConfigError(line: nil, message)) {
+                try DaemonConfiguration.resolve(file: ConfigParser.parse(Self.nodes + bad))
+            }
+        }
+        #expect(MembershipSettings.incarnation(ofRun: 1_700_000_000_123_456_789) == MembershipSettings.incarnation(ofRun: 1_700_000_000_123_999_999))
+        #expect(MembershipSettings.incarnation(ofRun: 1_700_000_000_123_456_789) != MembershipSettings.incarnation(ofRun: 1_700_000_000_124_456_789))
     }
 
     @Test("dlmd with peers refuses a missing key_file and a key file others may read", arguments: [false, true])

@@ -58,7 +58,7 @@ struct ConfigParserTests {
         ("lockspace a\nmaster b node=1", "line 2: master line does not follow its lockspace line"),
         ("socket=/a\nsocket=/b", "line 2: setting 'socket' already given on line 1"),
         ("tcp_port=", "line 1: setting 'tcp_port' has no value"),
-        ("device d fence_x", "line 1: device lines are not supported; use fence_all"),
+        ("connect d node=1", "line 1: connect needs a device declared above and node=N"),
         (String(repeating: "#", count: 257), "line 1: line longer than 256 characters"),
     ])
     func errors(text: String, message: String) {

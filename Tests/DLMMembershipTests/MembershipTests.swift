@@ -1,6 +1,7 @@
 // dlmd — DLMMembershipTests: the quorum rule (majority and two-node), the failure detector, and the
 // two-phase view change driven by hand: a crash with the fencing gate, a join, concurrent
-// proposals and a minority that loses quorum. Agents exchange messages through a tiny in-test bus.
+// proposals, a minority that loses quorum, and the daemon's start-up without a configured view
+// (bootstrap: the lowest live node of a quorate set where nobody has a view proposes view 1). Agents exchange messages through a tiny in-test bus.
 
 import DLMCore
 import DLMMembership
@@ -107,6 +108,37 @@ struct Bus {
         #expect(views.count == 1)
         #expect(views.first?.members.contains(Member(node: 3, incarnation: 1)) == true)
         #expect(views.first!.generation > before)
+    }
+
+    @Test func firstViewFormsWithoutAConfiguredView() {
+        var bus = Bus(nodes: [1, 2, 3])
+        for node: NodeID in [1, 2, 3] {
+            bus.agents[node] = MembershipAgent(
+                me: Member(node: node, incarnation: 7), rule: QuorumRule(configured: [1, 2, 3]),
+                heartbeatInterval: .milliseconds(1), failureTimeout: .milliseconds(5))
+        }
+        bus.down = [3]
+        bus.run(milliseconds: 1)
+        #expect(bus.starts.isEmpty, "nobody has heard a peer yet")
+        bus.run(milliseconds: 5)
+        #expect(bus.agents[1]!.view.members == [Member(node: 1, incarnation: 7), Member(node: 2, incarnation: 7)])
+        #expect(bus.agents[2]!.view == bus.agents[1]!.view && bus.agents[1]!.view.generation >= 1)
+        // A node that starts later hears peers with a view: it does not bootstrap, it is included.
+        bus.down = []
+        bus.run(milliseconds: 10)
+        let views = Set([1, 2, 3].map { bus.agents[NodeID($0)]!.view })
+        #expect(views.count == 1 && views.first!.members.count == 3)
+        #expect(bus.starts[3]?.count == 1, "node 3 started exactly one view: the one that includes it")
+    }
+
+    @Test func aLoneNodeWithoutQuorumNeverBootstraps() {
+        var bus = Bus(nodes: [1, 2, 3])
+        bus.agents[1] = MembershipAgent(
+            me: Member(node: 1, incarnation: 1), rule: QuorumRule(configured: [1, 2, 3]),
+            heartbeatInterval: .milliseconds(1), failureTimeout: .milliseconds(5))
+        bus.down = [2, 3]
+        bus.run(milliseconds: 20)
+        #expect(bus.agents[1]!.view.generation == 0 && bus.starts.isEmpty)
     }
 
     @Test func minorityLosesQuorumAndMajorityAgrees() {

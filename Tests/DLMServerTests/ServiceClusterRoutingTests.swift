@@ -49,8 +49,8 @@ struct ServiceClusterRoutingTests {
                     } else {
                         received[from]![session, default: []].append(frame.message)
                     }
-                case .close:
-                    continue
+                case .close, .membership, .fence, .expectIncarnation:
+                    continue  // static membership: no membership traffic
                 case .peer(let to, let lockspace, let message):
                     var more: [ServiceOutput] = []
                     services[to]!.receivePeerMessage(message, lockspace: lockspace, from: from, now: now, output: &more)

@@ -19,6 +19,8 @@ import Testing
         ("hello", .hello),
         ("heartbeat", .heartbeat),
         ("ack", .ack),
+        ("view-heartbeat", .viewHeartbeat),
+        ("view-commit", .viewCommit),
     ]
 
     /// Reads a fixture: `#` lines are comments, the rest is whitespace-separated hex bytes.
@@ -45,5 +47,33 @@ import Testing
         let frame = try WireFrameDecoder.decodeFrame(from: &buffer)
         #expect(frame == WireSamples.frame(type))
         #expect(buffer.readableBytes == 0)
+    }
+
+    /// Protocol 1.2's generation prefix: a REQUEST tagged with view generation 7 (header flag 0x01,
+    /// minor 2) matches its fixture both ways, and the untagged 1.1 fixture still decodes untagged.
+    @Test func generationPrefixMatchesFixture() throws {
+        var tagged = WireSamples.frame(.request)
+        tagged.generation = 7
+        let expected = try Self.load("request-generation")
+        #expect(Array(try tagged.encoded().readableBytesView) == expected)
+        var buffer = ByteBuffer(bytes: expected)
+        #expect(try WireFrameDecoder.decodeFrame(from: &buffer) == tagged)
+        var old = ByteBuffer(bytes: try Self.load("request"))
+        #expect(try WireFrameDecoder.decodeFrame(from: &old)?.generation == nil)
+    }
+
+    /// The generation flag is refused on link and membership frames, and unknown flag bits on any.
+    @Test func generationFlagOnlyOnLockAndRecoveryFrames() throws {
+        for (file, flags) in [("heartbeat", UInt8(1)), ("view-commit", UInt8(1)), ("request", UInt8(2))] {
+            var bytes = try Self.load(file)
+            bytes[7] = flags
+            var buffer = ByteBuffer(bytes: bytes)
+            #expect(throws: WireError.malformed(.headerFlags), "\(file) flags \(flags)") {
+                try WireFrameDecoder.decodeFrame(from: &buffer)
+            }
+        }
+        var heartbeat = WireSamples.frame(.heartbeat)
+        heartbeat.generation = 1
+        #expect(throws: WireError.malformed(.headerFlags)) { try heartbeat.encoded() }
     }
 }

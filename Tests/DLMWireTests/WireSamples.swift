@@ -87,15 +87,24 @@ enum WireSamples {
         case .hello: return .hello(Hello(node: 1, clusterName: "alpha", nonce: Array(0..<32), mac: Array(repeating: 0, count: 32), incarnation: 7))
         case .helloReply: return .helloReply(Hello(node: 2, clusterName: "alpha", nonce: Array(32..<64), mac: Array(64..<96)))
         case .heartbeat: return .heartbeat(sentAt: 1_234_567_890)
+        case .viewHeartbeat: return .viewHeartbeat(incarnation: 0x0102_0304, generation: 9)
+        case .viewStop: return .viewStop(viewPayload)
+        case .viewStopAck: return .viewStopAck(generation: 10)
+        case .viewNack: return .viewNack(highest: 11)
+        case .viewCommit: return .viewCommit(viewPayload)
+        case .viewFenced: return .viewFenced(ViewMember(node: 3, incarnation: 0x0a0b_0c0d))
         default: return .ack
         }
     }
+
+    static let viewPayload = ViewPayload(
+        generation: 10, members: [ViewMember(node: 1, incarnation: 0x11), ViewMember(node: 2, incarnation: 0x22)])
 
     /// One hand-picked frame of `type`.
     static func frame(_ type: WireMessageType) -> WireFrame {
         let link = !type.isSequenced
         return WireFrame(
-            lockspace: link ? 0 : 0x5378_88af,
+            lockspace: link || type.isMembership ? 0 : 0x5378_88af,
             sender: 1,
             sequence: link ? 0 : 17,
             acknowledgement: 5,
@@ -186,6 +195,14 @@ enum WireSamples {
         case .hello: return .hello(randomHello(using: &rng))
         case .helloReply: return .helloReply(randomHello(using: &rng))
         case .heartbeat: return .heartbeat(sentAt: rng.next())
+        case .viewHeartbeat: return .viewHeartbeat(incarnation: rng.next32(), generation: rng.next())
+        case .viewStop, .viewCommit:
+            let members = (0..<Int.random(in: 0...40, using: &rng)).map { _ in ViewMember(node: rng.next32(), incarnation: rng.next32()) }
+            let view = ViewPayload(generation: rng.next(), members: members)
+            return type == .viewStop ? .viewStop(view) : .viewCommit(view)
+        case .viewStopAck: return .viewStopAck(generation: rng.next())
+        case .viewNack: return .viewNack(highest: rng.next())
+        case .viewFenced: return .viewFenced(ViewMember(node: rng.next32(), incarnation: rng.next32()))
         default: return .ack
         }
     }
@@ -196,7 +213,8 @@ enum WireSamples {
             sender: rng.next32(),
             sequence: rng.next32(),
             acknowledgement: rng.next32(),
-            message: randomMessage(type, using: &rng)
+            message: randomMessage(type, using: &rng),
+            generation: type.isSequenced && !type.isMembership && Bool.random(using: &rng) ? rng.next() : nil
         )
     }
 }

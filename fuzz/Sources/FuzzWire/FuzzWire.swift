@@ -80,7 +80,7 @@ enum WireFuzz {
             // a HELLO must re-encode to exactly its bytes only when it has exactly our layout's length
             // and minor.
             let isHello = frame.type == .hello || frame.type == .helloReply
-            let exactLayout = input[offset + 5] == WireFrame.protocolMinor && encoded.count == originalLength
+            let exactLayout = input[offset + 5] == encoded[5] && encoded.count == originalLength
             if !isHello || exactLayout {
                 var original = Array(input[offset..<(offset + originalLength)])
                 WireReserved.mask(&original, type: frame.type)

@@ -12,7 +12,8 @@ enum WireReserved {
         func zero(_ range: Range<Int>) {
             for index in range where header + index < frame.count { frame[header + index] = 0 }
         }
-        frame[5] = WireFrame.protocolMinor  // higher minors only add types
+        // The encoder writes the lowest minor that expresses the frame (1.2 only for its features).
+        frame[5] = WireFrame.minor(for: type, hasGeneration: frame[7] & WireFrame.generationFlag != 0)
         switch type {
         case .status, .names, .recoveryLookup, .recoveryLookupReply:
             zero(4..<8)
@@ -31,6 +32,10 @@ enum WireReserved {
             zero((recoveryHeader + 38)..<(recoveryHeader + 40))
         case .hello, .helloReply:
             zero(5..<8)
+        case .viewHeartbeat:
+            zero(4..<8)
+        case .viewStop, .viewCommit:
+            zero(12..<16)
         default:
             break
         }
