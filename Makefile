@@ -53,7 +53,7 @@ test-nemesis: ## Short seeded nemesis run (25 s of every fault kind, kill -9 inc
 	$(SWIFT) build --product dlmd
 	timeout 180 $(BIN_DIR)/dlm-nemesis --duration 25 --seed $(NEMESIS_SEED) --faults $(NEMESIS_FAULTS)
 
-nemesis: ## A nemesis run: NEMESIS_SEED, NEMESIS_FAULTS (e.g. all), 60 s, fault journal printed
+nemesis: ## A nemesis run: NEMESIS_SEED, NEMESIS_FAULTS (default all; or survivable, or a list), 60 s, journal printed
 	$(SWIFT) build --product dlm-nemesis
 	$(SWIFT) build --product dlmd
 	timeout 300 $(BIN_DIR)/dlm-nemesis --duration 60 --seed $(NEMESIS_SEED) --faults $(NEMESIS_FAULTS) --verbose
