@@ -199,6 +199,6 @@ let package = Package(
         .testTarget(name: "DLMTests", dependencies: ["DLM", "DLMCore", "DLMClientProtocol"]),
         .testTarget(name: "DLMClusterTests", dependencies: ["DLMCore", "DLMClientProtocol", "DLMDirectory"]),
         .testTarget(name: "DLMBenchTests", dependencies: []),
-        .testTarget(name: "DLMNemesisTests", dependencies: ["DLMNemesis", "DLMCore"]),
+        .testTarget(name: "DLMNemesisTests", dependencies: ["DLMNemesis", "DLM", "DLMCore"]),
     ]
 )

@@ -32,10 +32,14 @@ public final class FaultProxy: @unchecked Sendable {
     private var duplicateNext: Set<Direction> = []
     private var listenFD: Int32 = -1
     private var threads = 0
-    /// Frames duplicated so far.
-    public private(set) var duplicatedFrames = 0
+    private var duplicated = 0
+    private var forwarded = 0
+    /// Frames duplicated so far (each also replayed the sequenced frame before it, when there was one).
+    public var duplicatedFrames: Int { guardLock.withLock { duplicated } }
     /// Connections accepted and forwarded so far.
-    public private(set) var connectionsForwarded = 0
+    public var connectionsForwarded: Int { guardLock.withLock { forwarded } }
+    /// Whether a requested duplicate has not happened yet.
+    public var duplicatePending: Bool { guardLock.withLock { !duplicateNext.isEmpty } }
 
     static let pollMilliseconds: Int32 = 20
     static let chunkBytes = 65_536
@@ -118,7 +122,7 @@ public final class FaultProxy: @unchecked Sendable {
                 close(client)
                 continue
             }
-            guardLock.withLock { connectionsForwarded += 1 }
+            guardLock.withLock { forwarded += 1 }
             spawn { self.pump(client: client, upstream: upstream, epoch: current) }
         }
     }
@@ -156,7 +160,7 @@ public final class FaultProxy: @unchecked Sendable {
     private func takeDuplicate(_ direction: Direction) -> Bool {
         guardLock.withLock {
             guard duplicateNext.remove(direction) != nil else { return false }
-            duplicatedFrames += 1
+            duplicated += 1
             return true
         }
     }

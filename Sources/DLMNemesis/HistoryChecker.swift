@@ -33,6 +33,8 @@ public struct CheckReport: Sendable {
     public var granted = 0
     public var failed = 0
     public var holds = 0
+    /// Critical sections the fenced store refused (a holder that had lost its lock).
+    public var fencedOut = 0
     public var finalAttempts = 0
     public var resources = 0
     public var violations: [Violation] = []
@@ -66,6 +68,7 @@ public enum HistoryChecker {
         report.granted = ends.values.filter(\.isGranted).count
         report.failed = ends.count - report.granted
         report.holds = holds.values.reduce(0) { $0 + $1.count }
+        report.fencedOut = holds.values.reduce(0) { $0 + $1.filter { !$0.accepted }.count }
         report.resources = holds.count
         report.finalAttempts = finals.count
         report.violations += lostOperations(starts: starts, ends: ends)
@@ -94,11 +97,15 @@ public enum HistoryChecker {
         return violations
     }
 
-    /// Sorted by start (the grant order of non-overlapping EX holds): each hold must start after every
-    /// earlier hold ended, and carry a token above every earlier token.
+    /// Every hold needs a token. Among the holds the fenced store accepted, sorted by start (the grant
+    /// order of non-overlapping EX holds): each must start after every earlier one ended and carry a
+    /// token above every earlier one. Refused holds (stale holders fenced out) take no part.
     static func exclusion(resource: String, holds: [Hold]) -> [Violation] {
         var violations: [Violation] = []
-        let ordered = holds.sorted { ($0.start, $0.end, $0.worker) < ($1.start, $1.end, $1.worker) }
+        for hold in holds where !hold.accepted && hold.token == 0 {
+            violations.append(Violation(.tokenOrder, "\(resource): worker \(hold.worker) got no fencing token"))
+        }
+        let ordered = holds.filter(\.accepted).sorted { ($0.start, $0.end, $0.worker) < ($1.start, $1.end, $1.worker) }
         var latestEnd: Hold?
         var highestToken: Hold?
         for hold in ordered {

@@ -9,6 +9,7 @@ public final class HistoryLog: @unchecked Sendable {
     public let path: String
     private let fd: Int32
     private let guardLock = NSLock()
+    private var highestToken: [String: UInt64] = [:]
 
     public init(path: String) throws {
         self.path = path
@@ -22,6 +23,17 @@ public final class HistoryLog: @unchecked Sendable {
     public func append(_ record: HistoryRecord) {
         let bytes = Array((record.line + "\n").utf8)
         guardLock.withLock { _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
+    }
+
+    /// The fenced store the workers protect: a write with `token` on `resource` is accepted only when
+    /// no higher token wrote there before (what a storage server that honours fencing tokens does).
+    public func fencedWrite(_ resource: String, token: UInt64) -> Bool {
+        guardLock.withLock {
+            let highest = highestToken[resource] ?? 0
+            guard token >= highest else { return false }
+            highestToken[resource] = token
+            return true
+        }
     }
 
     /// Reads the file back and parses it.

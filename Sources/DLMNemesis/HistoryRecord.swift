@@ -25,6 +25,7 @@ public enum HistoryRecord: Sendable, Hashable {
             return "done w=\(end.worker) id=\(end.operation) outcome=\(end.outcome) t=\(end.time)"
         case .hold(let hold):
             return "hold w=\(hold.worker) n=\(hold.node) r=\(hold.resource) token=\(hold.token) start=\(hold.start) end=\(hold.end)"
+                + " accepted=\(hold.accepted ? 1 : 0)"
         case .final(let attempt):
             return "final w=\(attempt.worker) n=\(attempt.node) r=\(attempt.resource) ok=\(attempt.granted ? 1 : 0)"
         }
@@ -50,9 +51,10 @@ public enum HistoryRecord: Sendable, Hashable {
             self = .end(OperationEnd(worker: w, operation: id, outcome: String(o), time: t))
         case "hold":
             guard let w = int("w"), let n = int("n"), let r = fields["r"], let token = u64("token"),
-                let start = u64("start"), let end = u64("end")
+                let start = u64("start"), let end = u64("end"), let accepted = int("accepted")
             else { return nil }
-            self = .hold(Hold(worker: w, node: n, resource: String(r), token: token, start: start, end: end))
+            self = .hold(
+                Hold(worker: w, node: n, resource: String(r), token: token, start: start, end: end, accepted: accepted == 1))
         case "final":
             guard let w = int("w"), let n = int("n"), let r = fields["r"], let ok = int("ok") else { return nil }
             self = .final(FinalAttempt(worker: w, node: n, resource: String(r), granted: ok == 1))
@@ -115,8 +117,12 @@ public struct Hold: Sendable, Hashable {
     public var token: UInt64
     public var start: UInt64
     public var end: UInt64
+    /// Whether the fenced store accepted both writes of this critical section (false: a newer token
+    /// wrote meanwhile, so this holder had lost its lock and was fenced out).
+    public var accepted: Bool
 
-    public init(worker: Int, node: Int, resource: String, token: UInt64, start: UInt64, end: UInt64) {
+    public init(worker: Int, node: Int, resource: String, token: UInt64, start: UInt64, end: UInt64, accepted: Bool = true) {
+        self.accepted = accepted
         self.worker = worker
         self.node = node
         self.resource = resource

@@ -39,6 +39,7 @@ public final class LockWorker: @unchecked Sendable {
     private var random: SplitMix64
     private var handle: Lockspace?
     private var nextOperation = 0
+    static let errorBackoffMicroseconds: UInt32 = 20_000
 
     public init(
         id: Int, node: Int, socketPath: String, lockspace: String, resources: [String], settings: WorkerSettings,
@@ -58,8 +59,10 @@ public final class LockWorker: @unchecked Sendable {
     public func run(shouldStop: () -> Bool) {
         while !shouldStop() {
             let resource = resources[Int.random(in: 0..<resources.count, using: &random)]
-            _ = lockOnce(resource, timeout: settings.operationTimeout)
-            usleep(UInt32.random(in: settings.thinkMicroseconds, using: &random))
+            let granted = lockOnce(resource, timeout: settings.operationTimeout)
+            // After an error (EAGAIN while the cluster recovers, ENOTCONN while inquorate or the daemon
+            // is down) back off a little instead of spinning.
+            usleep(UInt32.random(in: settings.thinkMicroseconds, using: &random) + (granted ? 0 : Self.errorBackoffMicroseconds))
         }
     }
 
@@ -85,9 +88,13 @@ public final class LockWorker: @unchecked Sendable {
             return false
         }
         finish(operation, "granted")
+        let token = block.fenceToken
+        let first = history.fencedWrite(resource, token: token)
         usleep(UInt32.random(in: settings.holdMicroseconds, using: &random))
+        let second = history.fencedWrite(resource, token: token)
+        let end = monotonicNanoseconds()
         history.append(
-            .hold(Hold(worker: id, node: node, resource: resource, token: block.fenceToken, start: start, end: monotonicNanoseconds())))
+            .hold(Hold(worker: id, node: node, resource: resource, token: token, start: start, end: end, accepted: first && second)))
         release(block, signal: signal, timeout: timeout)
         return true
     }

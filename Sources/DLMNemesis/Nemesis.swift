@@ -49,6 +49,7 @@ public final class Nemesis: @unchecked Sendable {
     private var random: SplitMix64
     private let guardLock = NSLock()
     private var counts: [FaultKind: Int] = [:]
+    private var restarts = 0
     /// Human-readable fault log lines (`+t.ttt kind detail`).
     public private(set) var journal: [String] = []
     private let started = monotonicNanoseconds()
@@ -67,6 +68,7 @@ public final class Nemesis: @unchecked Sendable {
         guard !kinds.isEmpty else { return }
         while !shouldStop() {
             sleep(seconds: Double.random(in: 0.2...1.0, using: &random))
+            restartFenced()
             if shouldStop() { break }
             let kind = kinds[Int.random(in: 0..<kinds.count, using: &random)]
             inject(kind)
@@ -124,6 +126,21 @@ public final class Nemesis: @unchecked Sendable {
             proxy.duplicateNextFrame(direction)
         }
     }
+
+    /// Nodes the cluster fenced (the fence agent killed them) are restarted, as a supervisor would.
+    private func restartFenced() {
+        for node in cluster.deadNodes {
+            let elapsed = Double(monotonicNanoseconds() - started) / 1e9
+            guardLock.withLock {
+                restarts += 1
+                journal.append("+\(format(elapsed)) restart node \(node) (fenced)")
+            }
+            try? cluster.start(node)
+        }
+    }
+
+    /// Nodes restarted after the cluster fenced them.
+    public var fencedRestarts: Int { guardLock.withLock { restarts } }
 
     private func note(_ kind: FaultKind, _ detail: String) {
         let elapsed = Double(monotonicNanoseconds() - started) / 1e9

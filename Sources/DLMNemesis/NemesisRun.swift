@@ -28,6 +28,8 @@ public struct RunSettings: Sendable {
 public struct RunSummary: Sendable {
     public var report: CheckReport
     public var faults: [FaultKind: Int]
+    /// Nodes restarted after the cluster fenced them.
+    public var fencedRestarts = 0
     public var journal: [String]
     public var directory: String
     public var seconds: Double
@@ -79,7 +81,9 @@ public final class NemesisRun: @unchecked Sendable {
         let (records, unparsed) = history.read()
         let report = HistoryChecker.check(records, unparsed: unparsed)
         let seconds = Double(monotonicNanoseconds() - began) / 1e9
-        return RunSummary(report: report, faults: nemesis.injected, journal: nemesis.journal, directory: directory, seconds: seconds)
+        return RunSummary(
+            report: report, faults: nemesis.injected, fencedRestarts: nemesis.fencedRestarts, journal: nemesis.journal,
+            directory: directory, seconds: seconds)
     }
 
     private func makeWorkers(cluster: NodeProcesses, history: HistoryLog) -> [LockWorker] {
@@ -132,11 +136,13 @@ extension RunSummary {
         lines.append(row("  granted", report.granted))
         lines.append(row("  failed with an error", report.failed))
         lines.append(row("critical sections checked", report.holds))
+        lines.append(row("  fenced out (stale holder refused)", report.fencedOut))
         lines.append(row("resources", report.resources))
         lines.append(row("final-round locks", report.finalAttempts))
         let total = faults.values.reduce(0, +)
         lines.append(row("faults injected", total))
         for kind in FaultKind.allCases where faults[kind] != nil { lines.append(row("  \(kind.rawValue)", faults[kind]!)) }
+        lines.append(row("nodes fenced by the cluster (restarted)", fencedRestarts))
         lines.append(row("violations", report.violations.count))
         for kind in Violation.Kind.allCases {
             let count = report.violations.filter { $0.kind == kind }.count

@@ -17,6 +17,8 @@ public struct ClusterChecker: Sendable {
         var requestPending = false
         /// An unlock (or force-unlock, or handle close) was called: an EUNLOCK may follow, nothing is relied on.
         var released = false
+        /// Mode of the last completion that reported one (what the holder held before a conversion).
+        var lastGranted: LockMode?
     }
 
     struct Key: Hashable, Sendable {
@@ -34,6 +36,11 @@ public struct ClusterChecker: Sendable {
     var valueBlocksSent: [ResourceName: Set<ValueBlock>] = [:]
     public private(set) var violations: [String] = []
     public private(set) var completions = 0
+    /// Highest fencing token granted per resource (they must strictly grow, across remastering and
+    /// recovery: docs/cluster.md "Fencing tokens").
+    var highestToken: [ResourceName: UInt64] = [:]
+    /// EX/PW grants whose token was checked.
+    public private(set) var tokensChecked = 0
 
     public init() {}
 
@@ -130,9 +137,33 @@ public struct ClusterChecker: Sendable {
             tracked[key] = nil
             return
         }
+        checkFenceToken(completion, resource: lock.resource, previous: lock.lastGranted, released: lock.released, key: key)
+        lock.lastGranted = completion.grantedMode
         if !lock.released { lock.believed = reportedMode }
         tracked[key] = lock
         checkCompatibility(lock.resource)
+    }
+
+    /// An EX/PW grant a client relies on carries a token above every earlier one of its resource.
+    /// Exceptions: a grant arriving for a lock already being unlocked (the master may have granted a
+    /// newer holder before this GRANT arrives: the stale holder's lower token is what fencing is for),
+    /// and a conversion that does not go up (completed by the holder without the master: the lock
+    /// keeps its token).
+    mutating func checkFenceToken(
+        _ completion: Completion, resource: ResourceName, previous: LockMode?, released: Bool, key: Key
+    ) {
+        guard completion.status == .granted, let mode = completion.grantedMode, mode == .ex || mode == .pw else { return }
+        guard !released else { return }
+        guard completion.fenceToken != 0 else {
+            if (previous ?? .nl) < mode { fail("\(mode) grant without a fencing token on \(key.node)/\(key.lockID)") }
+            return
+        }
+        tokensChecked += 1
+        let highest = highestToken[resource] ?? 0
+        if completion.fenceToken <= highest {
+            fail("fencing token \(completion.fenceToken) on \(resource) not above \(highest) (\(key.node)/\(key.lockID))")
+        }
+        highestToken[resource] = max(highest, completion.fenceToken)
     }
 
     /// The strongest mode both `a` and `b` allow (PR and CW meet at CR).

@@ -17,6 +17,8 @@ public struct SimulationReport: Sendable {
     public var messagesDelivered = 0
     public var framesDropped = 0
     public var completions = 0
+    /// EX/PW grants whose fencing token was checked to grow.
+    public var fenceTokensChecked = 0
     public var callErrors: [Int32: Int] = [:]
     public var linkDrops = 0
     public var crashes = 0
@@ -156,6 +158,7 @@ public struct SimulationWorld {
         if checker.violations.isEmpty { finalChecks() }
         report.violations = checker.violations
         report.completions = checker.completions
+        report.fenceTokensChecked = checker.tokensChecked
         report.endTimeNanoseconds = now
         return report
     }

@@ -26,6 +26,8 @@ struct NemesisCommand: ParsableCommand {
     var faults: String = "survivable"
     @Option(help: "Seconds a lock request may wait before it is cancelled.")
     var opTimeout: Double = 8
+    @Option(help: "Longest critical section, milliseconds (each hold lasts 1 ms … this; longer holds let faults catch holders mid-way).")
+    var holdMs: UInt32 = 5
     @Option(help: "Seconds each lock of the after-healing round may take.")
     var finalBound: Double = 15
     @Option(help: "dlmd binary (default: next to this executable).")
@@ -39,6 +41,7 @@ struct NemesisCommand: ParsableCommand {
         guard (2...7).contains(nodes) else { throw ValidationError("--nodes must be 2...7") }
         guard duration > 0, duration <= 3600 else { throw ValidationError("--duration must be in (0, 3600]") }
         guard workers >= 1, resources >= 1 else { throw ValidationError("--workers and --resources must be ≥ 1") }
+        guard (1...10_000).contains(holdMs) else { throw ValidationError("--hold-ms must be 1...10000") }
     }
 
     func run() throws {
@@ -52,6 +55,7 @@ struct NemesisCommand: ParsableCommand {
         settings.faults = try FaultKind.parseList(faults)
         settings.finalBound = finalBound
         settings.worker.operationTimeout = opTimeout
+        settings.worker.holdMicroseconds = 1_000...max(1_000, holdMs * 1_000)
         settings.directory = directory
         settings.dlmdPath = dlmd ?? Self.siblingDlmd()
         guard FileManager.default.isExecutableFile(atPath: settings.dlmdPath) else {

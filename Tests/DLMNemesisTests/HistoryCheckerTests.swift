@@ -1,9 +1,10 @@
 // Tests the nemesis history checker and record format with hand-made histories: a clean history
 // passes; overlapping EX holds, non-growing or missing tokens, operations without an end, stuck
-// final-round locks and torn log lines are each caught. Also round-trips every record kind through
-// its log line, and checks the proxy's frame splitter duplicates and replays whole sequenced frames.
+// final-round locks and torn log lines are each caught; a stale holder the fenced store refused is
+// not an overlap. Also round-trips every record kind through its log line and checks the store.
 
 import DLMNemesis
+import Foundation
 import Testing
 
 @Suite("Nemesis history checker")
@@ -61,6 +62,33 @@ struct HistoryCheckerTests {
             + granted(worker: 2, op: 1, token: 3, start: 21, end: 30)
             + granted(worker: 3, op: 1, token: 8, start: 31, end: 40)
         #expect(HistoryChecker.check(falling).violations.map(\.kind) == [.tokenOrder, .tokenOrder])
+    }
+
+    @Test func staleHolderRefusedByTheFencedStoreIsNotAnOverlap() {
+        // Worker 1 lost its lock (paused, fenced); worker 2 got a higher token while 1 still ran.
+        var records = granted(worker: 1, op: 1, token: 5, start: 10, end: 40)
+            + granted(worker: 2, op: 1, token: 9, start: 20, end: 30)
+        guard case .hold(var stale) = records[2] else { Issue.record("hold expected"); return }
+        stale.accepted = false
+        records[2] = .hold(stale)
+        let report = HistoryChecker.check(records)
+        #expect(report.violations.isEmpty)
+        #expect(report.fencedOut == 1)
+        // Had the store accepted it, the same history is an overlap.
+        stale.accepted = true
+        records[2] = .hold(stale)
+        #expect(HistoryChecker.check(records).violations.map(\.kind) == [.overlap])
+    }
+
+    @Test func fencedStoreRefusesLowerTokens() throws {
+        let path = NSTemporaryDirectory() + "nemesis-store-\(getpid()).log"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let log = try HistoryLog(path: path)
+        #expect(log.fencedWrite("r", token: 5))
+        #expect(log.fencedWrite("r", token: 5))
+        #expect(log.fencedWrite("r", token: 9))
+        #expect(!log.fencedWrite("r", token: 5))
+        #expect(log.fencedWrite("other", token: 1))
     }
 
     @Test func missingTokenIsCaught() {

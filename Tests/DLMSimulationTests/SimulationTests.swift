@@ -2,7 +2,8 @@
 // delays, replays and link drops through DLMWire and ReliableSession) with the cluster checkers run
 // after every step; plus proof that the compatibility checker catches a corrupted grant, and that
 // a seed replays identically; crash/fence/restart schedules with membership agents and recovery;
-// partition schedules (symmetric and one-way, healing, fencing of isolated nodes).
+// partition schedules (symmetric and one-way, healing, fencing of isolated nodes); fencing tokens
+// that grow per resource across crashes and remastering.
 
 import DLMCore
 import DLMSimulation
@@ -103,6 +104,25 @@ import Testing
             if !report.passed { failures.append(report.summary + " " + report.violations.joined(separator: "; ")) }
         }
         #expect(failures.isEmpty, "\(failures.prefix(3))")
+    }
+
+    /// Fencing tokens (checked after every grant by the ClusterChecker): across crashes, recovery and
+    /// remastering every EX/PW grant's token is above every earlier one of its resource.
+    @Test func fencingTokensGrowAcrossCrashesAndRemastering() {
+        var failures: [String] = []
+        var checked = 0
+        for seed in UInt64(9001)...9060 {
+            var options = SimulationOptions(seed: seed, nodeCount: 3 + Int(seed % 3), steps: 40)
+            options.faults = seed % 2 == 0
+            options.crashes = 1 + Int(seed % 2)
+            options.resourceCount = 1 + Int(seed % 2)
+            var world = SimulationWorld(options: options)
+            let report = world.run()
+            checked += report.fenceTokensChecked
+            if !report.passed { failures.append(report.summary + " " + report.violations.joined(separator: "; ")) }
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(3))")
+        #expect(checked > 60)
     }
 
     /// One hot resource shared by three clients per node: maximal contention, LVBs carried between
