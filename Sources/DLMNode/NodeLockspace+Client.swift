@@ -223,13 +223,12 @@ extension NodeLockspace {
             names.insert(lock.name)
             lock.silenced = true
             locks[id] = lock
+            if !purging, lock.master != nil, orphanRemote(id, &directives) { continue }
             switch lock.place {
             case .local(let engineID):
                 if engine.lockSnapshot(engineID)?.owner.handle != handle { freeLock(id, now: now) }
             case .awaitingMaster where !lock.inFlight.contains(.request):
                 freeLock(id, now: now)
-            case .remote where !purging && orphanRemote(id, &directives):
-                continue
             case .awaitingMaster, .remote:
                 if lock.inFlight.contains(.request) {
                     locks[id]?.deferredForceUnlock = [.forceUnlock, .invalidateValueBlock]

@@ -59,6 +59,7 @@ struct ConfigParserTests {
         ("socket=/a\nsocket=/b", "line 2: setting 'socket' already given on line 1"),
         ("tcp_port=", "line 1: setting 'tcp_port' has no value"),
         ("connect d node=1", "line 1: connect needs a device declared above and node=N"),
+        ("toss_secs=0", "line 1: toss_secs must be a number in 1...3600"),
         (String(repeating: "#", count: 257), "line 1: line longer than 256 characters"),
     ])
     func errors(text: String, message: String) {
@@ -90,6 +91,12 @@ struct ConfigParserTests {
         #expect(dump.contains("socket=/cli.sock (cli option)\n"))
         #expect(dump.contains("our_nodeid=1\n"))
         #expect(try DaemonConfiguration.resolve(file: ConfigFile()).socketPath == "/run/dlmd/dlmd.sock")
+    }
+
+    @Test("toss_secs reaches the service configuration; 10 s by default")
+    func tossSeconds() throws {
+        #expect(try resolve("toss_secs=45").serviceConfiguration().tossDuration == .seconds(45))
+        #expect(try resolve("").serviceConfiguration().tossDuration == .seconds(10))
     }
 
     @Test("the dump of a configuration parses back to the same configuration")

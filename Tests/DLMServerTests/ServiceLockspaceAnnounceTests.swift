@@ -26,6 +26,7 @@ struct ServiceLockspaceAnnounceTests {
             for node: NodeID in [1, 2] {
                 var configuration = ServiceConfiguration(nodeID: node, clusterName: "pair")
                 configuration.members = [1, 2]
+                configuration.tossDuration = .seconds(7)
                 var service = LockspaceService(configuration: configuration, logger: Logger(label: "announce"))
                 service.connect(session: 1, credentials: PeerCredentials(pid: 100 + node, uid: 0, gid: 0))
                 services[node] = service
@@ -90,6 +91,7 @@ struct ServiceLockspaceAnnounceTests {
         #expect(net.peerTypes == [.lockspaceAnnounce])
         let joined = net.services[2]!.node.configuration(ofLockspace: Self.id)
         #expect(joined?.noDirectory == true && joined?.valueBlockLength == 64)
+        #expect(joined?.tossDuration == .seconds(7), "each node applies its own toss_secs")
         // NODIR over members 1 and 2: some of these names are mastered on node 2, and all are granted.
         for index in 0..<8 {
             guard case .result(let result) = net.call(1, Self.lock(.ex, "r\(index)")) else { Issue.record("lock"); return }
