@@ -123,12 +123,16 @@ public struct MembershipAgent: Sendable {
         propose(live, now: now, &out)
     }
 
-    /// Cluster start (the daemon has no configured initial view): when no live node has a committed
-    /// view yet — this one included, and every live peer announcing generation 0 — the lowest live
-    /// node coordinates the first view. A node that restarts into a running cluster hears a peer
-    /// with a view and waits to be included instead.
+    /// Cluster start (the daemon has no configured initial view): when every configured node is
+    /// live and none has a committed view yet — this one included, every peer announcing
+    /// generation 0 — the lowest node coordinates the first view ("wait for all", as corosync's
+    /// votequorum option). A majority alone is not enough: a configured node this one cannot hear
+    /// may still hold a view and its clients' locks (restarted nodes while the last member of the
+    /// old view is cut off), and a fresh view without it would grant those locks again. A node that
+    /// restarts into a running cluster hears a peer with a view and waits to be included instead.
     func isBootstrapCoordinator(_ live: [Member]) -> Bool {
-        view.generation == 0 && live.first == me && live.allSatisfy { $0 == me || (announced[$0.node] ?? 0) == 0 }
+        view.generation == 0 && live.first == me && Set(live.map(\.node)) == rule.configured
+            && live.allSatisfy { $0 == me || (announced[$0.node] ?? 0) == 0 }
     }
 
     private mutating func propose(_ members: [Member], now: MonotonicInstant, _ out: inout [MembershipOutput]) {

@@ -63,7 +63,8 @@ extension LockspaceService {
     private mutating func handleExclusion(of sender: Member, announcing generation: UInt64) -> Bool {
         guard let state = membership else { return false }
         if state.agent.fenced.contains(sender) { return true }
-        guard state.agent.view.generation > 0, generation > state.agent.highestAccepted else { return false }
+        guard state.agent.view.generation > 0, generation != MembershipAgent.stalledGeneration,
+            generation > state.agent.highestAccepted else { return false }
         if !state.removed {
             logger.critical(
                 "this node was removed from the cluster view; restart dlmd to rejoin",

@@ -43,7 +43,7 @@ struct ClusterConfigTests {
         #expect(settings.fenceCommands[3] == FenceCommand(agent: "/sbin/fence_all_agent", arguments: ["ipaddr=10.0.0.9"]))
         #expect(configuration.dumpText().contains("connect ipmi node=2 ipaddr=10.0.0.2\n"))
         let defaults = try DaemonConfiguration.resolve(file: ConfigParser.parse(Self.nodes)).membershipSettings(incarnation: 1)
-        #expect(defaults.enableFencing && defaults.heartbeatInterval == .milliseconds(500) && defaults.failureTimeout == .seconds(3))
+        #expect(defaults.enableFencing && defaults.heartbeatInterval == .milliseconds(250) && defaults.failureTimeout == .seconds(2))
         #expect(defaults.fenceCommands.isEmpty)
         for (bad, message) in [
             ("heartbeat_interval=500\nfailure_timeout=400\n", "failure_timeout must be longer than heartbeat_interval"),
