@@ -197,7 +197,7 @@ let package = Package(
             swiftSettings: shell
         ),
         .testTarget(name: "DLMTests", dependencies: ["DLM", "DLMCore", "DLMClientProtocol"]),
-        .testTarget(name: "DLMClusterTests", dependencies: ["DLMCore", "DLMClientProtocol", "DLMDirectory"]),
+        .testTarget(name: "DLMClusterTests", dependencies: ["DLM", "DLMCore", "DLMClientProtocol", "DLMDirectory"]),
         .testTarget(name: "DLMBenchTests", dependencies: []),
         .testTarget(name: "DLMNemesisTests", dependencies: ["DLMNemesis", "DLM", "DLMCore"]),
     ]

@@ -13,6 +13,7 @@ struct PendingCallback: @unchecked Sendable {
     enum Kind {
         case completion(CompletionCallback, LockStatusBlock, CompletionHandler?)
         case blocking(LockMode, BlockingHandler)
+        case recovery(RecoveryEvent, RecoverySink)
     }
     let kind: Kind
 
@@ -24,6 +25,8 @@ struct PendingCallback: @unchecked Sendable {
             handler?(block)
         case .blocking(let mode, let handler):
             handler(mode)
+        case .recovery(let event, let sink):
+            sink.deliver(event)
         }
     }
 }
@@ -98,6 +101,8 @@ struct ConnectionState {
     /// `FENCE_TOKEN` frames waiting for the completion of their lock (the next frame for it).
     private var fenceTokens: [LockID: UInt64] = [:]
     private(set) var callbacks: [PendingCallback] = []
+    /// Where `RECOVERY_EVENT` frames go once the handle subscribed (`Lockspace.recoveryEvents()`).
+    var recoverySink: RecoverySink?
     /// Set when the connection broke; every later wait throws it.
     private(set) var failure: DLMErrno?
     /// One reader at a time reads the socket; the others wait on the condition.
@@ -151,6 +156,7 @@ struct ConnectionState {
         locks.removeAll()
         finishedWaits.removeAll()
         callbacks.removeAll()
+        recoverySink = nil
     }
 
     // MARK: - Events
@@ -174,6 +180,10 @@ struct ConnectionState {
         case .blocking(let lockID, let mode):
             if let handler = locks[lockID]?.blocking {
                 callbacks.append(PendingCallback(kind: .blocking(mode, handler)))
+            }
+        case .recoveryEvent(let notice):
+            if let recoverySink {
+                callbacks.append(PendingCallback(kind: .recovery(RecoveryEvent(notice), recoverySink)))
             }
         }
     }

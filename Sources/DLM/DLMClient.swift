@@ -73,6 +73,14 @@ public final class AsyncLockspace: Sendable {
         return held
     }
 
+    /// The lockspace's recovery notifications from now on (`.prep`, `.slot` per failed member,
+    /// `.done`), subscribing on first use; finishes when the lockspace is closed.
+    /// See `Lockspace.recoveryEvents()`.
+    /// - Throws: `DLMErrno` (ENOTCONN when the connection is gone).
+    public func recoveryEvents() throws -> AsyncStream<RecoveryEvent> {
+        try handle.recoveryEvents()
+    }
+
     /// Closes the handle: its locks are released by the daemon (persistent ones become orphans).
     public func close() { handle.close() }
 }

@@ -43,6 +43,8 @@ public struct MessageType: RawRepresentable, Sendable, Hashable, CustomStringCon
     public static let purge = MessageType(rawValue: 0x0012)
     /// dlmd extension: ask for `FENCE_TOKEN` callbacks on this connection.
     public static let fenceTokens = MessageType(rawValue: 0x0013)
+    /// dlmd extension: ask for `RECOVERY_EVENT` callbacks on this connection.
+    public static let recoveryEvents = MessageType(rawValue: 0x0014)
     public static let query = MessageType(rawValue: 0x0020)
     public static let fenceAck = MessageType(rawValue: 0x0021)
 
@@ -53,6 +55,8 @@ public struct MessageType: RawRepresentable, Sendable, Hashable, CustomStringCon
     public static let queryText = MessageType(rawValue: 0x0092)
     /// dlmd extension: the fencing token of the EX/PW grant whose `COMPLETION` follows.
     public static let fenceToken = MessageType(rawValue: 0x0093)
+    /// dlmd extension: a lockspace recovery notification (prep, slot, done).
+    public static let recoveryEvent = MessageType(rawValue: 0x0094)
 
     public var description: String {
         switch self {
@@ -64,6 +68,7 @@ public struct MessageType: RawRepresentable, Sendable, Hashable, CustomStringCon
         case .unlock: return "UNLOCK"
         case .purge: return "PURGE"
         case .fenceTokens: return "FENCE_TOKENS"
+        case .recoveryEvents: return "RECOVERY_EVENTS"
         case .query: return "QUERY"
         case .fenceAck: return "FENCE_ACK"
         case .result: return "RESULT"
@@ -71,6 +76,7 @@ public struct MessageType: RawRepresentable, Sendable, Hashable, CustomStringCon
         case .blocking: return "BLOCKING"
         case .queryText: return "QUERY_TEXT"
         case .fenceToken: return "FENCE_TOKEN"
+        case .recoveryEvent: return "RECOVERY_EVENT"
         default: return "type(0x\(String(rawValue, radix: 16)))"
         }
     }

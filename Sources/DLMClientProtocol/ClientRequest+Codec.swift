@@ -6,7 +6,7 @@ extension ClientRequest: ClientProtocolMessage {
     public static func accepts(_ type: MessageType) -> Bool {
         switch type {
         case .createLockspace, .openLockspace, .releaseLockspace, .releaseByName, .lock, .unlock, .purge, .query,
-            .fenceAck, .fenceTokens:
+            .fenceAck, .fenceTokens, .recoveryEvents:
             return true
         default:
             return false
@@ -43,7 +43,7 @@ extension ClientRequest: ClientProtocolMessage {
             out.appendString(name)
         case .fenceAck(let nodeID):
             out.appendInteger(nodeID)
-        case .fenceTokens(let enable):
+        case .fenceTokens(let enable), .recoveryEvents(let enable):
             out.appendBool(enable)
         }
     }
@@ -81,6 +81,8 @@ extension ClientRequest: ClientProtocolMessage {
             return .fenceAck(nodeID: try reader.readInteger())
         case .fenceTokens:
             return .fenceTokens(enable: try reader.readBool())
+        case .recoveryEvents:
+            return .recoveryEvents(enable: try reader.readBool())
         default:
             throw .unknownType(type.rawValue)
         }

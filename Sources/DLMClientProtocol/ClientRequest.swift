@@ -26,6 +26,9 @@ public enum ClientRequest: Sendable, Hashable {
     /// `FENCE_TOKENS` (dlmd extension): with `enable`, EX/PW grants on this connection are preceded
     /// by a `FENCE_TOKEN` frame.
     case fenceTokens(enable: Bool)
+    /// `RECOVERY_EVENTS` (dlmd extension): with `enable`, the lockspace's recovery notifications are
+    /// sent to this connection as `RECOVERY_EVENT` frames.
+    case recoveryEvents(enable: Bool)
 
     /// The frame type this request travels in.
     public var messageType: MessageType {
@@ -40,6 +43,7 @@ public enum ClientRequest: Sendable, Hashable {
         case .query: return .query
         case .fenceAck: return .fenceAck
         case .fenceTokens: return .fenceTokens
+        case .recoveryEvents: return .recoveryEvents
         }
     }
 }

@@ -5,7 +5,7 @@ import DLMCore
 extension DaemonMessage: ClientProtocolMessage {
     public static func accepts(_ type: MessageType) -> Bool {
         switch type {
-        case .result, .completion, .blocking, .queryText, .fenceToken: return true
+        case .result, .completion, .blocking, .queryText, .fenceToken, .recoveryEvent: return true
         default: return false
         }
     }
@@ -32,6 +32,8 @@ extension DaemonMessage: ClientProtocolMessage {
         case .fenceToken(let lockID, let token):
             out.appendInteger(lockID)
             out.appendInteger(token)
+        case .recoveryEvent(let notice):
+            notice.encode(into: &out)
         }
     }
 
@@ -57,6 +59,8 @@ extension DaemonMessage: ClientProtocolMessage {
         case .fenceToken:
             let lockID: UInt32 = try reader.readInteger()
             return .fenceToken(lockID: lockID, token: try reader.readInteger())
+        case .recoveryEvent:
+            return .recoveryEvent(try RecoveryNotice.decode(from: &reader))
         default:
             throw .unknownType(type.rawValue)
         }

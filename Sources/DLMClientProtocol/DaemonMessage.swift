@@ -15,6 +15,9 @@ public enum DaemonMessage: Sendable, Hashable {
     /// `FENCE_TOKEN` (dlmd extension, only after `FENCE_TOKENS` enabled it): the fencing token of the
     /// EX/PW grant whose `COMPLETION` for `lockID` is the next frame.
     case fenceToken(lockID: LockID, token: UInt64)
+    /// `RECOVERY_EVENT` (dlmd extension, only after `RECOVERY_EVENTS` enabled it): a recovery
+    /// notification of the connection's lockspace.
+    case recoveryEvent(RecoveryNotice)
 
     /// The frame type this message travels in.
     public var messageType: MessageType {
@@ -24,6 +27,7 @@ public enum DaemonMessage: Sendable, Hashable {
         case .blocking: return .blocking
         case .queryText: return .queryText
         case .fenceToken: return .fenceToken
+        case .recoveryEvent: return .recoveryEvent
         }
     }
 }

@@ -37,4 +37,5 @@ public enum MalformedReason: String, Sendable, Hashable {
     case badMode = "lock mode outside 0...5"
     case badStatus = "unknown completion status"
     case badOutcome = "outcome is neither 0 nor 1"
+    case badRecoveryKind = "recovery event kind is not 1, 2 or 3"
 }

@@ -5,11 +5,14 @@ import DLMWire
 
 extension DLMNode {
     /// A view change began: every lockspace stops (client calls are queued until locking resumes,
-    /// messages are held).
+    /// messages are held). `.prep` is reported for each lockspace this stops (running or inquorate
+    /// before); a repeated stop (a retried proposal, a new one while recovering) reports nothing, so
+    /// a client sees one prep per recovery sequence.
     public mutating func stopLockspaces() {
         for id in lockspaces.keys.sorted() {
+            let before = lockspaces[id]?.phase
             lockspaces[id]?.stop()
-            recoveryEvents.append(.prep(lockspace: id))
+            if before != lockspaces[id]?.phase { recoveryEvents.append(.prep(lockspace: id)) }
         }
     }
 

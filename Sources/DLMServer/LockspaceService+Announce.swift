@@ -29,6 +29,9 @@ extension LockspaceService {
         try node.joinLockspace(settings)
         // Before the first view, and while outside a quorate view, a new lockspace waits like the others.
         if isNew, let state = membership {
+            // Notifications of this step so far are kept for routing; the stop below only repeats
+            // a stop every lockspace already had (and the new one has no subscriber yet).
+            heldRecoveryEvents += node.takeRecoveryEvents()
             if state.agent.view.generation == 0 || node.generation == 0 {
                 node.stopLockspaces()
             } else if !state.agent.quorate {

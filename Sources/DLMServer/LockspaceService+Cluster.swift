@@ -49,7 +49,7 @@ extension LockspaceService {
         }
         performDirectives(&output)
         if membership != nil {
-            _ = node.takeRecoveryEvents()
+            routeRecoveryEvents(&output)
             noteRecoveryProgress(now: now)
         }
     }

@@ -173,7 +173,7 @@ extension LockspaceService {
                 startView(view, departed: departed, now: now, output: &output)
             }
         }
-        _ = node.takeRecoveryEvents()
+        routeRecoveryEvents(&output)
     }
 
     private mutating func startView(_ view: MembershipView, departed: [Member], now: MonotonicInstant, output: inout [ServiceOutput]) {

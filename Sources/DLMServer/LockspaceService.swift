@@ -25,6 +25,8 @@ public struct LockspaceService {
         var lockspace: LockspaceName?
         /// `FENCE_TOKENS` enabled: EX/PW grants are preceded by `FENCE_TOKEN`.
         var wantsFenceTokens = false
+        /// `RECOVERY_EVENTS` enabled: the lockspace's recovery notifications are sent as `RECOVERY_EVENT`.
+        var wantsRecoveryEvents = false
     }
 
     /// Settings in force (`reconfigure` replaces the reloadable ones).
@@ -50,6 +52,8 @@ public struct LockspaceService {
     var requestsHandled: UInt64 = 0
     /// Dynamic membership (nil: the configured members, static, generation 1).
     var membership: MembershipState?
+    /// Recovery notifications taken from the node and not yet routed to the subscribed sessions.
+    var heldRecoveryEvents: [RecoveryEvent] = []
 
     /// - Parameters:
     ///   - configuration: node id, privileges and limits.
@@ -153,6 +157,8 @@ public struct LockspaceService {
         case .fenceTokens(let enable):
             sessions[session]?.wantsFenceTokens = enable
             reply(session, requestID, RequestResult(errno: 0, lockID: 0, outcome: .noCompletion), &output)
+        case .recoveryEvents(let enable):
+            subscribeRecoveryEvents(session: session, requestID: requestID, enable: enable, output: &output)
         }
         // Debug builds: the full check is O(locks), so it runs after each of the first 256 requests
         // (small states, where tests live) and then after every 64th, keeping big debug runs linear.

@@ -22,6 +22,8 @@ struct ServiceMembershipTests {
         var services: [NodeID: LockspaceService] = [:]
         var alive: Set<NodeID> = [1, 2, 3]
         var received: [NodeID: [DaemonMessage]] = [1: [], 2: [], 3: []]
+        /// The same frames with the session they were sent to.
+        var sessionFrames: [NodeID: [(session: UInt64, message: DaemonMessage)]] = [:]
         var fenceRuns: [(node: NodeID, incarnation: UInt32)] = []
         var clock: UInt64 = 1_000_000_000
         var now: MonotonicInstant { MonotonicInstant(nanoseconds: clock) }
@@ -49,8 +51,9 @@ struct ServiceMembershipTests {
                 let (sender, output, generation) = queue.removeFirst()
                 var more: [ServiceOutput] = []
                 switch output {
-                case .send(_, let frame):
+                case .send(let session, let frame):
                     received[sender]!.append(frame.message)
+                    sessionFrames[sender, default: []].append((session, frame.message))
                 case .membership(let to, let message):
                     guard alive.contains(to) else { continue }
                     services[to]!.receiveMembership(message, from: sender, now: now, output: &more)
