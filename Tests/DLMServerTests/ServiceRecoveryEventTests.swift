@@ -4,11 +4,12 @@
 // and done (new generation, our slot 1, members 1 and 2 with their slots) as RECOVERY_EVENT frames,
 // in that order, even though the view change may take several proposals; a bound handle that did
 // not subscribe (or switched it off again) receives none; RECOVERY_EVENTS on an unbound connection
-// is EINVAL.
+// is EINVAL. A done listing more members than one frame holds is cut to the lowest node ids.
 
 import DLMClientProtocol
 import DLMCore
-import DLMServer
+import DLMNode
+@testable import DLMServer
 import Testing
 
 @Suite("lockspace service routes recovery events to subscribed handles")
@@ -72,5 +73,16 @@ struct ServiceRecoveryEventTests {
         #expect(Self.notices(cluster, node: 2, session: 1) == expected)
         #expect(Self.notices(cluster, node: 2, session: 3) == expected, "the other lockspace recovers too")
         #expect(Self.notices(cluster, node: 1, session: 1).isEmpty)
+    }
+
+    @Test("a done with more members than a frame holds lists the lowest node ids, sorted")
+    func longMemberListIsCut() {
+        let count = RecoveryNotice.membersMax + 23
+        let members = (1...UInt32(count)).reversed().map { MemberSlot(node: $0, slot: UInt16($0)) }
+        let (lockspace, notice) = LockspaceService.notice(.done(lockspace: 42, members: members, ourSlot: 5, generation: 9))
+        let expected = (1...UInt32(RecoveryNotice.membersMax)).map { RecoveryMemberSlot(node: $0, slot: UInt16($0)) }
+        #expect(lockspace == 42)
+        #expect(notice == .done(generation: 9, ourSlot: 5, members: expected))
+        #expect(ReplyFrame(requestID: 0, message: .recoveryEvent(notice)).bytes.count <= Limits.clientFrameBytesMax)
     }
 }
