@@ -25,7 +25,8 @@ final class BenchCluster {
     ///   - extraLines: more configuration lines for every node.
     ///   - instantFencing: adds a `fence_all` agent (a script in the cluster's directory) that
     ///     succeeds at once.
-    init(binary: String, extraLines: [String] = [], instantFencing: Bool = false) throws {
+    ///   - logLevel: the nodes' `log_level`.
+    init(binary: String, extraLines: [String] = [], instantFencing: Bool = false, logLevel: String = "warning") throws {
         directory = try Daemon.makeScratchDirectory()
         let key = directory.appendingPathComponent("cluster.key")
         var secret = [UInt8](repeating: 0, count: BenchLimits.clusterKeyBytes)
@@ -37,7 +38,7 @@ final class BenchCluster {
         let ports = try BenchCluster.nodes.map { _ in try BenchCluster.freePort() }
         do {
             for (index, node) in BenchCluster.nodes.enumerated() {
-                let config = BenchCluster.config(node: node, ports: ports, key: key.path, extra: extra)
+                let config = BenchCluster.config(node: node, ports: ports, key: key.path, logLevel: logLevel, extra: extra)
                 daemons.append(try Daemon(
                     binary: binary, directory: directory, name: "node\(node)", lockspace: BenchCluster.lockspace(for: index),
                     config: config, ownsDirectory: false))
@@ -89,8 +90,10 @@ final class BenchCluster {
     }
 
     /// One node's configuration: every node, the two benchmark lockspaces, NODIR master weights, `extra`.
-    static func config(node: UInt32, ports: [UInt16], key: String, extra: [String] = []) -> String {
-        var lines = ["cluster_name=benchcluster", "our_nodeid=\(node)", "log_level=warning", "key_file=\(key)"]
+    static func config(node: UInt32, ports: [UInt16], key: String, logLevel: String = "warning", extra: [String] = [])
+        -> String
+    {
+        var lines = ["cluster_name=benchcluster", "our_nodeid=\(node)", "log_level=\(logLevel)", "key_file=\(key)"]
         for (index, peer) in nodes.enumerated() { lines.append("node id=\(peer) addr=127.0.0.1 port=\(ports[index])") }
         lines += [
             "lockspace \(nodirLockspace) nodir=1", "master \(nodirLockspace) node=\(nodirMaster) weight=1",

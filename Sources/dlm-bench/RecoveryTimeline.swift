@@ -129,7 +129,10 @@ struct RecoveryTimeline {
         }
         if let reason = waiter.failureReason { throw BenchError(description: "the waiter was not granted: \(reason)") }
         guard let detected, let running, let granted = waiter.grantedAt else {
-            throw BenchError(description: "no recovery within \(BenchLimits.recoveryBoundSeconds) s of the kill")
+            let seen = "detected \(detected != nil), all running \(running != nil), granted \(waiter.grantedAt != nil)"
+            let reports = survivors.map { (try? DLMAdmin.query(.status, socketPath: $0)) ?? "no answer" }
+            throw BenchError(description: "no recovery within \(BenchLimits.recoveryBoundSeconds) s of the kill (\(seen)); "
+                + "survivors' status:\n" + reports.joined(separator: "\n--\n"))
         }
         func seconds(_ time: UInt64) -> Double { Double(time - killed) / 1e9 }
         return RecoveryTimeline(detection: seconds(detected), running: seconds(running), granted: seconds(granted))

@@ -16,7 +16,7 @@ extension Plan {
                 "heartbeat_interval=\(BenchLimits.recoveryHeartbeatMilliseconds)",
                 "failure_timeout=\(BenchLimits.recoveryFailureTimeoutMilliseconds)",
             ],
-            instantFencing: true)
+            instantFencing: true, logLevel: "notice")
         defer { cluster.stop() }
         let holders = try RecoveryHolders(
             cluster: cluster, programDirectory: runner.programDirectory, total: settings.recoveryLocks)
@@ -26,7 +26,13 @@ extension Plan {
         // The waiter's request is accepted by node 1 at once; give it time to queue at node 3.
         usleep(UInt32(BenchLimits.recoveryQueueSeconds * 1e6))
         guard waiter.grantedAt == nil else { throw BenchError(description: "the waiter was granted before the crash") }
-        let timeline = try RecoveryTimeline.measure(cluster: cluster, waiter: waiter, victim: BenchCluster.nodes[2])
+        let timeline: RecoveryTimeline
+        do {
+            timeline = try RecoveryTimeline.measure(cluster: cluster, waiter: waiter, victim: BenchCluster.nodes[2])
+        } catch {
+            Plan.printRecoveryLog(cluster)
+            throw error
+        }
         var extra: [String: Double] = [
             "held": Double(holders.total),
             "acquire_seconds": holders.acquireSeconds,
@@ -34,12 +40,23 @@ extension Plan {
             "failure_timeout_ms": Double(BenchLimits.recoveryFailureTimeoutMilliseconds),
         ]
         for (key, value) in timeline.fields { extra[key] = value }
+        Plan.printRecoveryLog(cluster)
         for (workload, unit, seconds) in [
             ("recovery-detect", "kill→view change", timeline.detection),
             ("recovery-running", "kill→all running", timeline.running),
             ("recovery-grant", "kill→waiter granted", timeline.granted),
         ] {
             emit(Plan.singleSample(workload: workload, unit: unit, seconds: seconds, extra: extra))
+        }
+    }
+
+    /// The survivors' notice lines about the view change and recovery, as `#` comments.
+    static func printRecoveryLog(_ cluster: BenchCluster) {
+        let milestones = ["view change", "view committed", "recovery", "fenc"]
+        for (node, daemon) in zip(BenchCluster.nodes, cluster.daemons).dropLast() {
+            for line in daemon.child.log.split(separator: "\n") where milestones.contains(where: { line.contains($0) }) {
+                print("# node \(node): \(line)")
+            }
         }
     }
 
