@@ -2,7 +2,7 @@
 // ordo-one/benchmark — LockEngine's grant path (request + unlock on a fresh resource; the grant of a
 // queued waiter), the directory hash (jhash of 64-byte names), the peer codec (encode + decode of a
 // REQUEST frame) and the client codec (encode + decode of a LOCK frame and a COMPLETION reply).
-// Metrics: wall clock, CPU time, mallocs (deterministic: a new allocation on a path shows at once);
+// Metrics per operation: wall clock, mallocs (deterministic: a new allocation on a path shows at once);
 // checked against the p90 thresholds in Benchmarks/Thresholds (`make -C bench micro`).
 
 import Benchmark
@@ -16,20 +16,20 @@ import NIOCore
 /// Distinct resource names the engine and hash benchmarks cycle through.
 private let nameCount = 1_000
 
-/// Wall-clock and CPU time may move by 25 % at p90 on this shared machine; mallocs must not grow.
-private let tolerances: [BenchmarkMetric: BenchmarkThresholds] = [
-    .wallClock: .init(relative: [.p90: 25]),
-    .cpuTotal: .init(relative: [.p90: 25]),
+/// Wall-clock time may move by half at p90 on this shared 2-vCPU machine (other builds run beside it);
+/// mallocs per operation are deterministic and must not grow.
+private func tolerances() -> [BenchmarkMetric: BenchmarkThresholds] { [
+    .wallClock: .init(relative: [.p90: 50]),
     .mallocCountTotal: .init(relative: [.p90: 0], absolute: [.p90: 2]),
-]
+] }
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .throughput],
+        metrics: [.wallClock, .mallocCountTotal],
         scalingFactor: .kilo,
         maxDuration: .seconds(2),
         maxIterations: .kilo(10),
-        thresholds: tolerances)
+        thresholds: tolerances())
     engineBenchmarks()
     hashBenchmarks()
     codecBenchmarks()
@@ -41,7 +41,7 @@ private func owner(_ handle: UInt64) -> LockOwner { LockOwner(node: 1, pid: 1000
 
 private func engineBenchmarks() {
     let names = (0..<nameCount).map { try! ResourceName("resource.\($0)") }
-    Benchmark("engine: EX request + unlock on a fresh resource") { benchmark in
+    Benchmark("Engine.exRequestUnlockFreshResource") { benchmark in
         var engine = LockEngine()
         var effects: [EngineEffect] = []
         effects.reserveCapacity(8)
@@ -55,7 +55,7 @@ private func engineBenchmarks() {
         benchmark.stopMeasurement()
         blackHole(engine.lockCount)
     }
-    Benchmark("engine: unlock grants the queued waiter") { benchmark in
+    Benchmark("Engine.unlockGrantsQueuedWaiter") { benchmark in
         var engine = LockEngine()
         var effects: [EngineEffect] = []
         effects.reserveCapacity(8)
@@ -83,7 +83,7 @@ private func hashBenchmarks() {
         let text = String(repeating: "n", count: Limits.resourceNameBytesMax - 8) + String(format: "%08d", index)
         return try! ResourceName(text)
     }
-    Benchmark("directory: jhash of a 64-byte resource name") { benchmark in
+    Benchmark("Directory.jhash64ByteName") { benchmark in
         var sum: UInt32 = 0
         for index in benchmark.scaledIterations { sum &+= NameHash.hash(names[index % nameCount]) }
         blackHole(sum)
@@ -100,7 +100,7 @@ private func codecBenchmarks() {
     message.requestedMode = .ex
     message.hash = NameHash.hash(name)
     let frame = WireFrame(lockspace: 7, sender: 1, sequence: 42, acknowledgement: 41, message: .request(message), generation: 3)
-    Benchmark("peer codec: encode + decode a REQUEST frame") { benchmark in
+    Benchmark("PeerCodec.encodeDecodeRequestFrame") { benchmark in
         var buffer = ByteBufferAllocator().buffer(capacity: 256)
         for _ in benchmark.scaledIterations {
             buffer.clear()
@@ -113,7 +113,7 @@ private func codecBenchmarks() {
     let request = RequestFrame(requestID: 9, message: .lock(call))
     let reply = ReplyFrame(
         requestID: 0, message: .completion(CompletionCallback(lockID: 0x1234, status: .granted, grantedMode: .ex)))
-    Benchmark("client codec: encode + decode a LOCK request and a COMPLETION") { benchmark in
+    Benchmark("ClientCodec.encodeDecodeLockAndCompletion") { benchmark in
         // One decoder per direction, as a connection keeps them.
         var requests = FrameDecoder<ClientRequest>()
         var replies = FrameDecoder<DaemonMessage>()
