@@ -101,4 +101,6 @@ enum BenchLimits {
     /// Status poll period after the kill, and the longest the recovery may take before the run fails.
     static let recoveryPollSeconds = 0.002
     static let recoveryBoundSeconds: Double = 30
+    /// Log lines per survivor printed when the recovery overran its bound.
+    static let recoveryLogLines = 60
 }

@@ -30,7 +30,7 @@ extension Plan {
         do {
             timeline = try RecoveryTimeline.measure(cluster: cluster, waiter: waiter, victim: BenchCluster.nodes[2])
         } catch {
-            Plan.printRecoveryLog(cluster)
+            Plan.printRecoveryLog(cluster, everything: true)
             throw error
         }
         var extra: [String: Double] = [
@@ -50,13 +50,16 @@ extension Plan {
         }
     }
 
-    /// The survivors' notice lines about the view change and recovery, as `#` comments.
-    static func printRecoveryLog(_ cluster: BenchCluster) {
+    /// The survivors' notice lines about the view change and recovery (`everything`: their last
+    /// `BenchLimits.recoveryLogLines` log lines, for a failed run), as `#` comments.
+    static func printRecoveryLog(_ cluster: BenchCluster, everything: Bool = false) {
         let milestones = ["view change", "view committed", "recovery", "fenc"]
         for (node, daemon) in zip(BenchCluster.nodes, cluster.daemons).dropLast() {
-            for line in daemon.child.log.split(separator: "\n") where milestones.contains(where: { line.contains($0) }) {
-                print("# node \(node): \(line)")
-            }
+            let lines = daemon.child.log.split(separator: "\n")
+            let shown = everything
+                ? Array(lines.suffix(BenchLimits.recoveryLogLines))
+                : lines.filter { line in milestones.contains(where: { line.contains($0) }) }
+            for line in shown { print("# node \(node): \(line)") }
         }
     }
 
