@@ -15,6 +15,11 @@ let package = Package(
         .executable(name: "dlm_tool", targets: ["dlm_tool"]),
         .library(name: "DLM", targets: ["DLM"]),
         .library(name: "DLMEngine", targets: ["DLMEngine"]),
+        // For bench/micro (the micro-benchmarks depend on this package by path).
+        .library(name: "DLMCore", targets: ["DLMCore"]),
+        .library(name: "DLMDirectory", targets: ["DLMDirectory"]),
+        .library(name: "DLMWire", targets: ["DLMWire"]),
+        .library(name: "DLMClientProtocol", targets: ["DLMClientProtocol"]),
         .executable(name: "dlm-bench", targets: ["dlm-bench"]),
         .executable(name: "dlm-nemesis", targets: ["dlm-nemesis"]),
     ],

@@ -1,8 +1,9 @@
 /*
  * loadgen.c — dlmd load generator driving the daemon through the C library (libdlm.so).
- *   loadgen --workload local|pipelined|contended|shared|held|split --lockspace NAME --seconds S
+ *   loadgen --workload local|pipelined|contended|shared|held|split|keep --lockspace NAME --seconds S
  *           [--clients C] [--depth K] [--samples FILE] [--samples2 FILE] [--hold N]
  *           [--dlmd-pid PID] [--writer-interval-ms MS] [--max-ops N] [--names FILE] [--prefix P]
+ *           [--hot NAME] [--ready FILE]
  * Every client is its own lockspace handle (its own connection). Because every libdlm call
  * waits for the daemon's RESULT, a client keeps K requests outstanding with K threads sharing
  * its handle, each running synchronous lock/unlock pairs. Latencies go to the samples file(s)
@@ -32,6 +33,7 @@ struct worker {
 static uint64_t g_deadline;
 static long g_max_ops = 100000000;
 static long g_writer_interval_ms = 5;
+static const char *g_hold_prefix = "held";
 
 static void die(const char *what, int err)
 {
@@ -188,7 +190,7 @@ static void *hold_main(void *arg)
 	struct worker *w = arg;
 	char name[64];
 	for (uint64_t i = 0; i < w->count; i++) {
-		snprintf(name, sizeof name, "held.%llu", (unsigned long long)(w->base + i));
+		snprintf(name, sizeof name, "%s.%llu", g_hold_prefix, (unsigned long long)(w->base + i));
 		take(w->ls, LKM_EXMODE, name);
 	}
 	return NULL;
@@ -330,6 +332,33 @@ static int run_split(int argc, char **argv, const char *lsname, const char *path
 	return 0;
 }
 
+/*
+ * keep (the recovery workload): EX on --hot NAME first (so this node masters it), then EX on --hold N
+ * resources PREFIX.i; writes the result line to --ready FILE (by rename, so it appears whole) and
+ * keeps every lock until it is stopped by a signal.
+ */
+static __attribute__((noreturn)) void run_keep(int argc, char **argv, const char *lsname)
+{
+	uint64_t hold = (uint64_t)bench_arg_long(argc, argv, "--hold", 100000);
+	const char *hot = bench_arg(argc, argv, "--hot", NULL);
+	const char *ready = bench_arg(argc, argv, "--ready", NULL);
+	g_hold_prefix = bench_arg(argc, argv, "--prefix", g_hold_prefix);
+	dlm_lshandle_t holder = open_handle(lsname);
+	if (hot)
+		take(holder, LKM_EXMODE, hot);
+	double acquire = hold_range(holder, 0, hold);
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.tmp", ready ? ready : "keep");
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		die(tmp, errno);
+	fprintf(f, "{\"held\":%llu,\"acquire_seconds\":%.6f}\n", (unsigned long long)hold, acquire);
+	if (fclose(f) != 0 || (ready && rename(tmp, ready) != 0))
+		die("write --ready", errno);
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	const char *workload = bench_arg(argc, argv, "--workload", "local");
@@ -343,6 +372,8 @@ int main(int argc, char **argv)
 	g_writer_interval_ms = bench_arg_long(argc, argv, "--writer-interval-ms", 5);
 	if (strcmp(workload, "held") == 0)
 		return run_held(argc, argv, lsname, path, path2, seconds);
+	if (strcmp(workload, "keep") == 0)
+		run_keep(argc, argv, lsname);
 	if (strcmp(workload, "split") == 0)
 		return run_split(argc, argv, lsname, path, path2, seconds);
 	int shared = strcmp(workload, "shared") == 0;

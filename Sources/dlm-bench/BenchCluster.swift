@@ -21,17 +21,24 @@ final class BenchCluster {
     private(set) var daemons: [Daemon] = []
 
     /// Writes the key file and configurations and starts every node; throws if one does not come up.
-    init(binary: String) throws {
+    /// - Parameters:
+    ///   - extraLines: more configuration lines for every node.
+    ///   - instantFencing: adds a `fence_all` agent (a script in the cluster's directory) that
+    ///     succeeds at once.
+    ///   - logLevel: the nodes' `log_level`.
+    init(binary: String, extraLines: [String] = [], instantFencing: Bool = false, logLevel: String = "warning") throws {
         directory = try Daemon.makeScratchDirectory()
         let key = directory.appendingPathComponent("cluster.key")
         var secret = [UInt8](repeating: 0, count: BenchLimits.clusterKeyBytes)
         for index in secret.indices { secret[index] = UInt8.random(in: 0...255) }
         guard FileManager.default.createFile(atPath: key.path, contents: Data(secret), attributes: [.posixPermissions: 0o600])
         else { throw BenchError(description: "cannot write \(key.path)") }
+        var extra = extraLines
+        if instantFencing { extra.append("fence_all " + (try BenchCluster.writeFenceAgent(in: directory))) }
         let ports = try BenchCluster.nodes.map { _ in try BenchCluster.freePort() }
         do {
             for (index, node) in BenchCluster.nodes.enumerated() {
-                let config = BenchCluster.config(node: node, ports: ports, key: key.path)
+                let config = BenchCluster.config(node: node, ports: ports, key: key.path, logLevel: logLevel, extra: extra)
                 daemons.append(try Daemon(
                     binary: binary, directory: directory, name: "node\(node)", lockspace: BenchCluster.lockspace(for: index),
                     config: config, ownsDirectory: false))
@@ -66,14 +73,32 @@ final class BenchCluster {
         index == 0 ? nodirLockspace : directoryLockspace
     }
 
-    /// One node's configuration: every node, the two benchmark lockspaces, NODIR master weights.
-    static func config(node: UInt32, ports: [UInt16], key: String) -> String {
-        var lines = ["cluster_name=benchcluster", "our_nodeid=\(node)", "log_level=warning", "key_file=\(key)"]
+    /// A fence agent that reads its input and reports success at once; returns its path.
+    private static func writeFenceAgent(in directory: URL) throws -> String {
+        let agent = directory.appendingPathComponent("fence-instant.sh")
+        let script = "#!/bin/sh\ncat > /dev/null\nexit 0\n"
+        guard FileManager.default.createFile(
+            atPath: agent.path, contents: Data(script.utf8), attributes: [.posixPermissions: 0o700])
+        else { throw BenchError(description: "cannot write \(agent.path)") }
+        return agent.path
+    }
+
+    /// Kills node `node` with SIGKILL (its own PID only) and reaps it; returns when it is gone.
+    func crash(node: UInt32) {
+        guard let index = BenchCluster.nodes.firstIndex(of: node) else { return }
+        daemons[index].child.kill9()
+    }
+
+    /// One node's configuration: every node, the two benchmark lockspaces, NODIR master weights, `extra`.
+    static func config(node: UInt32, ports: [UInt16], key: String, logLevel: String = "warning", extra: [String] = [])
+        -> String
+    {
+        var lines = ["cluster_name=benchcluster", "our_nodeid=\(node)", "log_level=\(logLevel)", "key_file=\(key)"]
         for (index, peer) in nodes.enumerated() { lines.append("node id=\(peer) addr=127.0.0.1 port=\(ports[index])") }
         lines += [
             "lockspace \(nodirLockspace) nodir=1", "master \(nodirLockspace) node=\(nodirMaster) weight=1",
             "lockspace \(directoryLockspace)",
-        ]
+        ] + extra
         return lines.joined(separator: "\n") + "\n"
     }
 

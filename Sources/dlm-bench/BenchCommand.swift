@@ -36,6 +36,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Hold 10^6 locks instead.")
     var million = false
 
+    @Option(help: "Locks the recovery workload holds across its three nodes (default 10^5; --quick 10^3).")
+    var recoveryLocks: Int?
+
     @Flag(help: "Skip the Swift-client workloads.")
     var noSwift = false
 
@@ -62,6 +65,7 @@ struct BenchCommand: ParsableCommand {
             seconds: quick ? 0.3 : seconds, clients: clients, depth: depth, contendedClients: contendedClients,
             sharedReaders: sharedReaders, hold: million ? 1_000_000 : (quick ? 5_000 : hold), includeSwift: !noSwift,
             redisPort: redisPort, etcdPort: etcdPort, zooKeeperPort: zooKeeperPort)
+        settings.recoveryLocks = recoveryLocks ?? (quick ? BenchLimits.recoveryLocksQuick : BenchLimits.recoveryLocks)
         if let workloads {
             let chosen = Set(workloads.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
             let unknown = chosen.subtracting(Plan.workloadNames)
@@ -92,6 +96,8 @@ struct BenchCommand: ParsableCommand {
     private func runBound(_ settings: PlanSettings) -> Double {
         let workloads = 24.0
         let cluster = 3 * BenchLimits.startupSeconds + 2 * BenchLimits.clusterWarmUpSeconds
-        return 60 + cluster + workloads * settings.seconds * 3 + Double(settings.hold) / 2_000
+        let recovery = 3 * BenchLimits.startupSeconds + BenchLimits.recoveryBoundSeconds
+            + Double(settings.recoveryLocks) / BenchLimits.recoveryMinimumAcquirePerSecond
+        return 60 + 2 * cluster + recovery + workloads * settings.seconds * 3 + Double(settings.hold) / 2_000
     }
 }

@@ -73,6 +73,14 @@ final class ManagedProcess: @unchecked Sendable {
         Watchdog.unregister(pid)
     }
 
+    /// SIGKILL at once (the crash the recovery workload measures); reaps the process.
+    func kill9() {
+        guard process.isRunning else { return }
+        kill(pid, SIGKILL)
+        process.waitUntilExit()
+        Watchdog.unregister(pid)
+    }
+
     deinit { stop() }
 }
 

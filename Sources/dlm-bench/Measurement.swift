@@ -22,6 +22,9 @@ struct Measurement: Sendable {
 
     var opsPerSecond: Double { seconds > 0 ? Double(operations) / seconds : 0 }
 
+    /// A row of the recovery workload: one interval, no round-trip ratio.
+    var isRecovery: Bool { workload.hasPrefix("recovery") }
+
     /// Latency at `percentile` in microseconds (0 when nothing was sampled).
     func micros(_ percentile: Double) -> Double {
         histogram.totalCount == 0 ? 0 : Double(histogram.valueAtPercentile(percentile)) / 1000
@@ -85,4 +88,19 @@ enum BenchLimits {
     /// Names generated for `lookup`: per second of workload (well above the rate), and at least.
     static let lookupNamesPerSecond: Double = 40_000
     static let lookupNamesMin = 2_000
+    /// The recovery cluster's membership timing: dlmd's defaults, written out so a changed default shows.
+    static let recoveryHeartbeatMilliseconds = 250
+    static let recoveryFailureTimeoutMilliseconds = 2000
+    /// Locks the recovery workload holds across its three nodes (`--quick`: the small version).
+    static let recoveryLocks = 100_000
+    static let recoveryLocksQuick = 1_000
+    /// The holders must reach at least this rate (locks/s, all nodes together) or the run fails.
+    static let recoveryMinimumAcquirePerSecond: Double = 500
+    /// Pause between the waiter's request and the kill, so the request is queued at node 3.
+    static let recoveryQueueSeconds = 0.3
+    /// Status poll period after the kill, and the longest the recovery may take before the run fails.
+    static let recoveryPollSeconds = 0.002
+    static let recoveryBoundSeconds: Double = 30
+    /// Log lines per survivor printed when the recovery overran its bound.
+    static let recoveryLogLines = 60
 }

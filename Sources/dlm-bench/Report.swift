@@ -40,7 +40,7 @@ final class Report {
             m.extra["ratio_p99_to_path"] = m.micros(99) / max(path.p99, 0.001)
         }
         measurements.append(m)
-        print(m.jsonLine(unixRoundTrip: unixRoundTrip))
+        print(m.jsonLine(unixRoundTrip: m.isRecovery ? nil : unixRoundTrip))
         fflush(stdout)
     }
 
@@ -50,7 +50,7 @@ final class Report {
         var rows = [header]
         let unix = unixRoundTrip
         for m in measurements {
-            let ratio = unix.map { String(format: "%.2f", m.micros(50) / max($0.micros(50), 0.001)) } ?? "-"
+            let ratio = m.isRecovery ? "-" : unix.map { String(format: "%.2f", m.micros(50) / max($0.micros(50), 0.001)) } ?? "-"
             rows.append([
                 m.workload, m.driver, m.unit, "\(m.clients)", "\(m.depth)", String(format: "%.0f", m.opsPerSecond),
                 String(format: "%.1f", m.micros(50)), String(format: "%.1f", m.micros(99)),
@@ -64,7 +64,19 @@ final class Report {
                     + String(format: "%.3f s", held.extra["release_stall_seconds"] ?? 0),
             ])
         }
+        if let summary = recoverySummary() { rows.append(summary) }
         return Report.markdown(rows)
+    }
+
+    /// The recovery rows in one line: seconds after the kill, and the waiter's grant after detection.
+    private func recoverySummary() -> [String]? {
+        guard let grant = find("recovery-grant", "dlmd") else { return nil }
+        let value = { (key: String) in String(format: "%.3f s", grant.extra[key] ?? 0) }
+        return [
+            "recovery", "dlmd", "seconds", "-", "-", "-", "-", "-", "-",
+            "\(Int(grant.extra["held"] ?? 0)) locks; detected \(value("detect_s")), all running \(value("running_s")), "
+                + "waiter granted \(value("granted_s")) (\(value("granted_after_detect_s")) after detection)",
+        ]
     }
 
     static func markdown(_ rows: [[String]]) -> String {
@@ -119,6 +131,14 @@ final class Report {
                 name: "\(workload) p50 / (\(path.formula))", value: ratio, limit: 1.5, met: ratio <= 1.5,
                 detail: String(format: "p50 %.1f µs vs %.1f µs; p99 %.1f µs vs %.1f µs",
                     m.micros(50), path.p50, m.micros(99), path.p99)))
+        }
+        if let grant = find("recovery-grant", "dlmd"), let afterDetection = grant.extra["granted_after_detect_s"] {
+            let held = "\(Int(grant.extra["held"] ?? 0)) locks"
+            result.append(Target(name: "recovery waiter granted after detection (s)", value: afterDetection, limit: 1,
+                met: afterDetection <= 1, detail: held))
+            let afterKill = grant.seconds
+            result.append(Target(name: "recovery waiter granted after the kill (s)", value: afterKill, limit: 3,
+                met: afterKill <= 3, detail: held + String(format: ", failure_timeout %.0f ms", grant.extra["failure_timeout_ms"] ?? 0)))
         }
         if let held = find("held", "libdlm-c"), let bytes = held.extra["bytes_per_lock"] {
             result.append(Target(name: "held bytes per lock", value: bytes, limit: 300, met: bytes <= 300,

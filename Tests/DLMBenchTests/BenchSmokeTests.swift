@@ -1,7 +1,8 @@
 // Tests that the benchmark itself does not rot: builds the C programs (`make -C bench programs`), runs
 // `dlm-bench --quick` end to end against its own private dlmd (and three private nodes for the
-// cluster workloads), and checks that it exits 0 and that every
-// line starting with "{" is a valid JSON object with the expected fields, for every workload and driver.
+// cluster workloads, and three more for the small recovery run: 10^3 locks, node 3 killed), and checks
+// that it exits 0 and that every line starting with "{" is a valid JSON object with the expected fields,
+// for every workload and driver.
 // Needs built binaries: `swift build -c release --product dlmd --product dlm-bench` (or the debug ones).
 // No timing assertions; the whole run is bounded to 90 s and the child is killed by PID after that.
 
@@ -70,6 +71,7 @@ private func runBounded(_ executable: String, _ arguments: [String], seconds: Do
         "shared/libdlm-c", "shared-writer/libdlm-c", "held-1e3/libdlm-c", "held/libdlm-c", "local/swift",
         "pipelined/swift", "contended/swift", "local/raw-proto-c", "pipelined/raw-proto-c",
         "remote-lock/libdlm-c", "remote-unlock/libdlm-c", "lookup-lock/libdlm-c", "lookup-unlock/libdlm-c",
+        "recovery-detect/dlmd", "recovery-running/dlmd", "recovery-grant/dlmd",
     ]
     #expect(seen == expected)
     for object in workloads {
@@ -80,6 +82,12 @@ private func runBounded(_ executable: String, _ arguments: [String], seconds: Do
     }
     for object in workloads where ["remote", "lookup"].contains(where: { (object["workload"] as? String ?? "").hasPrefix($0) }) {
         #expect(object["ratio_p50_to_path"] is NSNumber, "cluster rows carry their path ratio: \(object)")
+    }
+    for object in workloads where (object["workload"] as? String ?? "").hasPrefix("recovery") {
+        #expect((object["held"] as? NSNumber)?.intValue == 1_000, "the quick recovery run holds 10^3 locks: \(object)")
+        let detect = (object["detect_s"] as? NSNumber)?.doubleValue ?? -1
+        let granted = (object["granted_s"] as? NSNumber)?.doubleValue ?? -1
+        #expect(detect > 0 && granted > 0, "detection and grant were measured: \(object)")
     }
     let held = try #require(workloads.first { $0["workload"] as? String == "held" })
     #expect((held["held"] as? NSNumber)?.intValue == 5_000)
