@@ -117,8 +117,11 @@ public struct MembershipAgent: Sendable {
             current.since = now
             proposal = current
         }
-        // A stalled live member (quorum lost, or stopped by an abandoned proposal): only a new view restarts it.
-        let stalled = live.contains { $0 != me && view.members.contains($0) && announced[$0.node] == Self.stalledGeneration }
+        // A stalled live member (quorum lost, or stopped by an abandoned proposal): only a new view
+        // restarts it — the coordinator itself included (it lost quorum while the others kept it, e.g.
+        // its event loop was too busy to hear heartbeats, and the live set is the view again).
+        let stalled = lostQuorum
+            || live.contains { $0 != me && view.members.contains($0) && announced[$0.node] == Self.stalledGeneration }
         guard live != view.members || proposal != nil || highestAccepted > view.generation || stalled else { return }
         propose(live, now: now, &out)
     }
