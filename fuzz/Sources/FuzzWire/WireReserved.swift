@@ -9,17 +9,20 @@ enum WireReserved {
 
     /// Zeroes, in one frame's bytes (header included), every field a receiver ignores.
     static func mask(_ frame: inout [UInt8], type: WireMessageType) {
+        // A 1.2 frame with the generation flag carries 8 bytes of generation before the payload.
+        let hasGeneration = frame.count > 7 && frame[7] & WireFrame.generationFlag != 0
+        let start = header + (hasGeneration ? WireFrame.generationBytes : 0)
         func zero(_ range: Range<Int>) {
-            for index in range where header + index < frame.count { frame[header + index] = 0 }
+            for index in range where start + index < frame.count { frame[start + index] = 0 }
         }
         // The encoder writes the lowest minor that expresses the frame (1.2 only for its features).
-        frame[5] = WireFrame.minor(for: type, hasGeneration: frame[7] & WireFrame.generationFlag != 0)
+        frame[5] = WireFrame.minor(for: type, hasGeneration: hasGeneration)
         switch type {
         case .status, .names, .recoveryLookup, .recoveryLookupReply:
             zero(4..<8)
         case .statusReply:
             zero(4..<8)
-            let countOffset = header + recoveryHeader + 14
+            let countOffset = start + recoveryHeader + 14
             guard countOffset + 2 <= frame.count else { return }
             let count = Int(frame[countOffset]) | Int(frame[countOffset + 1]) << 8
             for slot in 0..<count { zero((recoveryHeader + 20 + slot * 8 + 6)..<(recoveryHeader + 20 + slot * 8 + 8)) }
