@@ -25,7 +25,11 @@ import Testing
         #expect(buffer.readableBytes == original.encodedBytes)
         let decoded = try WireFrameDecoder.decodeFrame(from: &buffer)
         #expect(decoded == original)
-        #expect(decoded?.message.lockMessage?.fenceToken == 1 << 40 | 77)
+        // A typed constant, not a literal expression inside #expect: under ASan the macro's AnyHashable
+        // conversion of the untyped `1 << 40 | 77` beside a UInt64? reported a stack-buffer-overflow
+        // in the Swift runtime (test code only; make sanitize-swift-address).
+        let token: UInt64 = 1 << 40 | 77
+        #expect(decoded?.message.lockMessage?.fenceToken == token)
     }
 
     @Test func trailerIsWrittenOnlyWhenNeeded() throws {
